@@ -5,3 +5,4 @@ mod float;
 
 pub use activation::{Activation, UnknownActivation};
 pub use float::Float;
+pub mod plot;

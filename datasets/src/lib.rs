@@ -1,0 +1,1 @@
+//! Datasets (SKELETON; filled in by the datasets work).

@@ -1,0 +1,1 @@
+//! keras-lite (SKELETON; filled in by the keras-lite work).
