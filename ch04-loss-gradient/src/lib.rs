@@ -1,5 +1,5 @@
-//! Chapter 4: losses and numerical gradients (SKELETON; the overview is written with the chapter).
+//! Chapter 4: losses and numerical gradients (the overview is written with the chapter).
 
 pub mod loss;
 
-pub use loss::{Labels, Loss, LossError, reduce};
+pub use loss::{EPSILON, LOSS_NAMES, Labels, Loss, LossError, check_sample_weight, reduce};
