@@ -1,6 +1,14 @@
-//! The `Layer` trait: forward caches what backward needs.
+//! The `Layer` trait: forward caches what backward needs (book 5.5 and 5.6).
 //!
-//! (SKELETON: the trait is fixed by the workspace design; the ch05 work documents and uses it.)
+//! Every layer of the book has the same two methods: `forward(x)` computes the output and
+//! **keeps whatever `backward` will need** (ReLU keeps a mask, Sigmoid keeps its output, Affine
+//! keeps its input), and `backward(dout)` turns the upstream gradient `dL/dout` into `dL/dx`,
+//! filling the gradients of the layer's own parameters on the way. Chaining `backward` through
+//! the layers in reverse order is backpropagation.
+//!
+//! Shapes: a batch is always 2-D, `(N, D)`: N samples of D features. Images are flattened to
+//! `(N, 784)` before they reach an [`Affine`](crate::Affine) layer (see
+//! [`flatten_batch`](crate::flatten_batch)).
 
 use ch03_activations::Float;
 use ndarray::{Array2, ArrayRef2, ArrayViewMutD};
@@ -52,6 +60,11 @@ pub trait Layer<A: Float> {
     /// A visitor rather than a returned `Vec`, so a training step allocates nothing.
     fn for_each_param(&mut self, _f: &mut dyn FnMut(ParamMut<'_, A>)) {}
 }
+
+/// A weight or bias array whose shape does not fit the layer it is meant for.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct LayerError(pub String);
 
 /// Resizes `buf` to `shape` if it has another shape (allocates only when the shape changes).
 pub fn ensure_shape<A: Float>(buf: &mut Array2<A>, shape: (usize, usize)) {
