@@ -1,5 +1,6 @@
-//! Chapter 6: optimizers and initialization (SKELETON; the overview is written with the chapter).
+//! Chapter 6: optimizers and initialization.
 
+pub mod keras;
 pub mod optimizer;
 
-pub use optimizer::Optimizer;
+pub use optimizer::{Optimizer, OptimizerError, grad_sq_norm};
