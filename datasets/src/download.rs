@@ -1,0 +1,123 @@
+//! Downloading a file, verified by SHA-256 and written atomically (feature `download`).
+//!
+//! Like Keras' `get_file(..., file_hash=...)`: the body is streamed into a temporary file in
+//! the destination folder while its SHA-256 is computed; only when the digest matches is the
+//! temporary file renamed to its final name (a rename within one folder is atomic). A failed
+//! request, a cut connection or a wrong digest removes the temporary file, so the destination
+//! either holds the complete, verified file or nothing at all.
+
+use crate::DatasetError;
+use sha2::{Digest, Sha256};
+use std::fs::File;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+/// No file of these data sets comes near this; a larger body is refused.
+const MAX_BYTES: u64 = 512 << 20;
+
+/// `base` and `file` joined with exactly one `/`.
+pub fn join_url(base: &str, file: &str) -> String {
+    format!("{}/{}", base.trim_end_matches('/'), file)
+}
+
+/// The lower-case hex SHA-256 of `bytes`.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
+}
+
+fn hex(digest: &[u8]) -> String {
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Downloads `url` to `dest`, keeping it only if its SHA-256 is `sha256` (lower-case hex).
+///
+/// Prints `Downloading data from URL` to stderr first, as Keras does. On any failure nothing
+/// is left at `dest` nor beside it.
+pub fn fetch_verified(url: &str, dest: &Path, sha256: &str) -> Result<(), DatasetError> {
+    eprintln!("Downloading data from {url}");
+    let fail = |message: String| DatasetError::Download {
+        url: url.to_string(),
+        message,
+    };
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .timeout_connect(Some(Duration::from_secs(30)))
+        .timeout_recv_response(Some(Duration::from_secs(60)))
+        .timeout_per_read(Some(Duration::from_secs(60)))
+        .build()
+        .into();
+    let mut response = agent.get(url).call().map_err(|e| fail(e.to_string()))?;
+
+    let dir = dest.parent().unwrap_or(Path::new("."));
+    let mut temp = TempFile::create_in(dir, dest).map_err(|e| fail(e.to_string()))?;
+    let mut body = response.body_mut().with_config().limit(MAX_BYTES).reader();
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 64 << 10];
+    loop {
+        let n = match body.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(fail(format!("while receiving: {e}"))),
+        };
+        hasher.update(&buf[..n]);
+        temp.file
+            .write_all(&buf[..n])
+            .map_err(|e| fail(format!("writing {}: {e}", temp.path.display())))?;
+    }
+    let found = hex(&hasher.finalize());
+    if !found.eq_ignore_ascii_case(sha256) {
+        return Err(DatasetError::ChecksumMismatch {
+            url: url.to_string(),
+            expected: sha256.to_string(),
+            found,
+        });
+    }
+    temp.persist(dest)
+        .map_err(|e| fail(format!("saving {}: {e}", dest.display())))
+}
+
+/// A file that deletes itself when dropped unless [`TempFile::persist`]ed.
+struct TempFile {
+    path: PathBuf,
+    file: File,
+    kept: bool,
+}
+
+impl TempFile {
+    /// `.NAME.part-PID-N` beside `dest`, so the final rename stays within one file system.
+    fn create_in(dir: &Path, dest: &Path) -> std::io::Result<TempFile> {
+        static COUNTER: AtomicUsize = AtomicUsize::new(0);
+        let name = dest
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "download".into());
+        let path = dir.join(format!(
+            ".{name}.part-{}-{}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::Relaxed)
+        ));
+        let file = File::options().write(true).create_new(true).open(&path)?;
+        Ok(TempFile {
+            path,
+            file,
+            kept: false,
+        })
+    }
+
+    fn persist(mut self, dest: &Path) -> std::io::Result<()> {
+        self.file.sync_all()?;
+        std::fs::rename(&self.path, dest)?;
+        self.kept = true;
+        Ok(())
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        if !self.kept {
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
+}
