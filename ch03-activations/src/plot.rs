@@ -41,15 +41,35 @@ pub fn register_fonts() {
 }
 
 /// The `--out DIR` argument of an example (default `figures/`), created if missing.
+///
+/// `--out=DIR` works too; `--out` with nothing after it is an error rather than a silent
+/// fall-back to the default. Other arguments are left for the example to read.
 pub fn out_dir_from_args() -> Result<PathBuf, PlotError> {
-    let args: Vec<String> = std::env::args().collect();
-    let dir = args
-        .iter()
-        .position(|a| a == "--out")
-        .and_then(|i| args.get(i + 1))
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("figures"));
+    let dir = out_dir_from(std::env::args().skip(1))?;
     std::fs::create_dir_all(&dir).map_err(|e| PlotError::new(&dir, e))?;
+    Ok(dir)
+}
+
+/// The directory an argument list asks for with `--out DIR` or `--out=DIR` (default
+/// `figures`), without creating it.
+pub fn out_dir_from(args: impl IntoIterator<Item = String>) -> Result<PathBuf, PlotError> {
+    let mut args = args.into_iter();
+    let mut dir = PathBuf::from("figures");
+    while let Some(arg) = args.next() {
+        if let Some(d) = arg.strip_prefix("--out=") {
+            dir = PathBuf::from(d);
+        } else if arg == "--out" {
+            dir = args.next().map(PathBuf::from).unwrap_or_default();
+        } else {
+            continue;
+        }
+        if dir.as_os_str().is_empty() {
+            return Err(PlotError::new(
+                Path::new("--out"),
+                "the option needs a directory after it, e.g. `--out figures`",
+            ));
+        }
+    }
     Ok(dir)
 }
 
@@ -111,47 +131,305 @@ pub fn line_chart(
 ) -> Result<(), PlotError> {
     register_fonts();
     let err = |e: &dyn std::fmt::Display| PlotError::new(path, e);
-    let (x0, x1) = padded_range(series.iter().flat_map(|s| s.points.iter().map(|p| p.0)));
-    let (y0, y1) = y_range
-        .unwrap_or_else(|| padded_range(series.iter().flat_map(|s| s.points.iter().map(|p| p.1))));
     let root = BitMapBackend::new(path, (800, 600)).into_drawing_area();
     root.fill(&WHITE).map_err(|e| err(&e))?;
-    let mut chart = ChartBuilder::on(&root)
-        .caption(title, ("sans-serif", 26))
-        .margin(15)
-        .x_label_area_size(45)
-        .y_label_area_size(60)
-        .build_cartesian_2d(x0..x1, y0..y1)
-        .map_err(|e| err(&e))?;
-    chart
-        .configure_mesh()
-        .x_desc(x_desc)
-        .y_desc(y_desc)
-        .label_style(("sans-serif", 16))
-        .draw()
-        .map_err(|e| err(&e))?;
+    let panel = Panel {
+        title: title.to_string(),
+        x_desc: x_desc.to_string(),
+        y_desc: y_desc.to_string(),
+        series: series.to_vec(),
+        y_range,
+    };
+    draw_panel(&root, &panel, &Sizes::FULL).map_err(|e| err(&e))?;
+    root.present().map_err(|e| err(&e))?;
+    Ok(())
+}
+
+/// One small chart of a [`grid_chart`]: a title, axis descriptions, curves, and an optional
+/// fixed y range (taken from the data otherwise).
+#[derive(Debug, Clone)]
+pub struct Panel {
+    pub title: String,
+    pub x_desc: String,
+    pub y_desc: String,
+    pub series: Vec<Series>,
+    pub y_range: Option<(f64, f64)>,
+}
+
+impl Panel {
+    /// A panel with a title and curves, no axis descriptions, the y range from the data.
+    pub fn new(title: impl Into<String>, series: Vec<Series>) -> Self {
+        Panel {
+            title: title.into(),
+            x_desc: String::new(),
+            y_desc: String::new(),
+            series,
+            y_range: None,
+        }
+    }
+
+    /// Fixes the y range (like matplotlib's `ylim`).
+    pub fn with_y_range(mut self, lo: f64, hi: f64) -> Self {
+        self.y_range = Some((lo, hi));
+        self
+    }
+
+    /// Sets the x and y axis descriptions.
+    pub fn with_axes(mut self, x_desc: impl Into<String>, y_desc: impl Into<String>) -> Self {
+        self.x_desc = x_desc.into();
+        self.y_desc = y_desc.into();
+        self
+    }
+}
+
+/// Draws `panels` on one sheet, `columns` to a row (like matplotlib's `subplot`), each
+/// `cell` pixels (width, height), under a common `title`, and writes it to `path` as PNG.
+///
+/// An empty list of panels, zero columns or a zero-sized cell is an error (nothing to draw).
+pub fn grid_chart(
+    path: &Path,
+    title: &str,
+    panels: &[Panel],
+    columns: usize,
+    cell: (u32, u32),
+) -> Result<(), PlotError> {
+    if panels.is_empty() || columns == 0 || cell.0 == 0 || cell.1 == 0 {
+        return Err(PlotError::new(
+            path,
+            format!(
+                "a grid needs at least one panel, one column and a non-empty cell \
+                 (got {} panels, {columns} columns, cell {}x{})",
+                panels.len(),
+                cell.0,
+                cell.1
+            ),
+        ));
+    }
+    register_fonts();
+    let err = |e: &dyn std::fmt::Display| PlotError::new(path, e);
+    let rows = panels.len().div_ceil(columns);
+    let title_height = 50;
+    let width = cell.0 * columns as u32;
+    let height = cell.1 * rows as u32 + title_height;
+    let root = BitMapBackend::new(path, (width, height)).into_drawing_area();
+    root.fill(&WHITE).map_err(|e| err(&e))?;
+    let (top, body) = root.split_vertically(title_height);
+    top.draw(&Text::new(
+        title.to_string(),
+        (15, 12),
+        ("sans-serif", 26).into_font(),
+    ))
+    .map_err(|e| err(&e))?;
+    let cells = body.split_evenly((rows, columns));
+    for (panel, area) in panels.iter().zip(cells.iter()) {
+        draw_panel(area, panel, &Sizes::SMALL).map_err(|e| err(&e))?;
+    }
+    root.present().map_err(|e| err(&e))?;
+    Ok(())
+}
+
+/// Font sizes and margins of a full-size chart and of a grid cell.
+struct Sizes {
+    caption: u32,
+    label: u32,
+    margin: u32,
+    x_area: u32,
+    y_area: u32,
+    stroke: u32,
+    labels: usize,
+    light_lines: bool,
+    legend: SeriesLabelPosition,
+}
+
+impl Sizes {
+    const FULL: Sizes = Sizes {
+        caption: 26,
+        label: 16,
+        margin: 15,
+        x_area: 45,
+        y_area: 60,
+        stroke: 2,
+        labels: 10,
+        light_lines: true,
+        legend: SeriesLabelPosition::MiddleRight,
+    };
+    const SMALL: Sizes = Sizes {
+        caption: 18,
+        label: 12,
+        margin: 8,
+        x_area: 28,
+        y_area: 42,
+        stroke: 2,
+        labels: 5,
+        light_lines: false,
+        legend: SeriesLabelPosition::UpperLeft,
+    };
+}
+
+type Area<'a> = DrawingArea<BitMapBackend<'a>, plotters::coord::Shift>;
+type DrawResult =
+    Result<(), DrawingAreaErrorKind<<BitMapBackend<'static> as DrawingBackend>::ErrorType>>;
+
+/// Draws one chart (axes, mesh, curves, legend) into `area`.
+fn draw_panel(area: &Area<'_>, panel: &Panel, sizes: &Sizes) -> DrawResult {
+    let series = &panel.series;
+    let (x0, x1) = padded_range(series.iter().flat_map(|s| s.points.iter().map(|p| p.0)));
+    let (y0, y1) = panel
+        .y_range
+        .unwrap_or_else(|| padded_range(series.iter().flat_map(|s| s.points.iter().map(|p| p.1))));
+    let mut chart = ChartBuilder::on(area)
+        .caption(&panel.title, ("sans-serif", sizes.caption))
+        .margin(sizes.margin)
+        .x_label_area_size(sizes.x_area)
+        .y_label_area_size(sizes.y_area)
+        .build_cartesian_2d(x0..x1, y0..y1)?;
+    let mut mesh = chart.configure_mesh();
+    if !sizes.light_lines {
+        mesh.light_line_style(TRANSPARENT);
+    }
+    mesh.x_labels(sizes.labels)
+        .y_labels(sizes.labels)
+        .x_desc(panel.x_desc.as_str())
+        .y_desc(panel.y_desc.as_str())
+        .label_style(("sans-serif", sizes.label))
+        .draw()?;
     for (i, s) in series.iter().enumerate() {
         let color = PALETTE[i % PALETTE.len()];
-        chart
-            .draw_series(LineSeries::new(
-                s.points.iter().copied(),
-                color.stroke_width(2),
-            ))
-            .map_err(|e| err(&e))?
-            .label(s.label.clone())
-            .legend(move |(x, y)| {
-                PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2))
-            });
+        let stroke = sizes.stroke;
+        // A curve leaving a fixed y range is cut at the frame (as matplotlib does), not
+        // flattened along it: one line per piece that stays inside.
+        let pieces = clip_to_band(&s.points, y0, y1);
+        for (k, piece) in pieces.into_iter().enumerate() {
+            let drawn = chart.draw_series(LineSeries::new(piece, color.stroke_width(stroke)))?;
+            if k == 0 {
+                drawn.label(s.label.clone()).legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(stroke))
+                });
+            }
+        }
     }
     if series.iter().any(|s| !s.label.is_empty()) {
         chart
             .configure_series_labels()
             .background_style(WHITE.mix(0.8))
             .border_style(BLACK)
-            .label_font(("sans-serif", 16))
-            .draw()
-            .map_err(|e| err(&e))?;
+            .label_font(("sans-serif", sizes.label))
+            .position(sizes.legend.clone())
+            .draw()?;
     }
-    root.present().map_err(|e| err(&e))?;
     Ok(())
+}
+
+/// Splits a polyline into the pieces that lie within `lo <= y <= hi`, cutting each segment
+/// that crosses the band's edge at the crossing point. Non-finite points end a piece.
+pub fn clip_to_band(points: &[(f64, f64)], lo: f64, hi: f64) -> Vec<Vec<(f64, f64)>> {
+    let (lo, hi) = if lo <= hi { (lo, hi) } else { (hi, lo) };
+    let inside = |y: f64| (lo..=hi).contains(&y);
+    let mut pieces: Vec<Vec<(f64, f64)>> = Vec::new();
+    let mut current: Vec<(f64, f64)> = Vec::new();
+    let mut flush = |current: &mut Vec<(f64, f64)>| {
+        if !current.is_empty() {
+            pieces.push(std::mem::take(current));
+        }
+    };
+    for (k, &(x, y)) in points.iter().enumerate() {
+        if !(x.is_finite() && y.is_finite()) {
+            flush(&mut current);
+            continue;
+        }
+        let prev = k
+            .checked_sub(1)
+            .map(|j| points[j])
+            .filter(|p| p.0.is_finite() && p.1.is_finite());
+        // the part of the segment prev -> (x, y) inside the band, as parameters t0 <= t1 in [0, 1]
+        if let Some((px, py)) = prev {
+            let dy = y - py;
+            let (mut t0, mut t1) = (0.0f64, 1.0f64);
+            if dy == 0.0 {
+                if !inside(y) {
+                    t0 = 1.0;
+                    t1 = 0.0;
+                }
+            } else {
+                let (a, b) = ((lo - py) / dy, (hi - py) / dy);
+                t0 = t0.max(a.min(b));
+                t1 = t1.min(a.max(b));
+            }
+            let at = |t: f64| (px + t * (x - px), py + t * dy);
+            if t0 <= t1 {
+                if t0 > 0.0 {
+                    flush(&mut current); // re-entering the band
+                    current.push(at(t0));
+                } else if current.is_empty() {
+                    current.push((px, py));
+                }
+                current.push(at(t1));
+                if t1 < 1.0 {
+                    flush(&mut current); // leaving the band
+                }
+            } else {
+                flush(&mut current);
+            }
+        } else if inside(y) {
+            current.push((x, y));
+        }
+    }
+    flush(&mut current);
+    pieces
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(a: &[&str]) -> Vec<String> {
+        a.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn out_dir_forms() {
+        assert_eq!(out_dir_from(args(&[])).unwrap(), PathBuf::from("figures"));
+        assert_eq!(
+            out_dir_from(args(&["--out", "x/y"])).unwrap(),
+            PathBuf::from("x/y")
+        );
+        assert_eq!(
+            out_dir_from(args(&["--out=z", "--epochs", "3"])).unwrap(),
+            PathBuf::from("z")
+        );
+        let err = out_dir_from(args(&["--out"])).unwrap_err().to_string();
+        assert!(err.contains("needs a directory"), "{err}");
+        assert!(out_dir_from(args(&["--out="])).is_err());
+    }
+
+    #[test]
+    fn clipping_cuts_curves_at_the_band_edges() {
+        // a rising line from (0, 0) to (4, 8), band [1, 5]: enters at x = 0.5, leaves at x = 2.5
+        let pts = [(0.0, 0.0), (2.0, 4.0), (4.0, 8.0)];
+        let pieces = clip_to_band(&pts, 1.0, 5.0);
+        assert_eq!(pieces, vec![vec![(0.5, 1.0), (2.0, 4.0), (2.5, 5.0)]]);
+        // out, in, out, in: two pieces
+        let pts = [(0.0, 10.0), (1.0, 0.0), (2.0, 10.0), (3.0, 0.0)];
+        assert_eq!(clip_to_band(&pts, -1.0, 1.0).len(), 2);
+        // wholly inside: unchanged; wholly outside: nothing; NaN breaks the line
+        let inside = [(0.0, 0.5), (1.0, 0.6)];
+        assert_eq!(clip_to_band(&inside, 0.0, 1.0), vec![inside.to_vec()]);
+        assert!(clip_to_band(&[(0.0, 9.0), (1.0, 9.0)], 0.0, 1.0).is_empty());
+        let gap = [(0.0, 0.5), (1.0, f64::NAN), (2.0, 0.5), (3.0, 0.5)];
+        assert_eq!(
+            clip_to_band(&gap, 0.0, 1.0),
+            vec![vec![(0.0, 0.5)], vec![(2.0, 0.5), (3.0, 0.5)]]
+        );
+    }
+
+    #[test]
+    fn an_empty_grid_is_an_error() {
+        let path = std::env::temp_dir().join("ch03-empty-grid.png");
+        let err = grid_chart(&path, "t", &[], 4, (100, 100))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("at least one panel"), "{err}");
+        let p = Panel::new("p", vec![Series::new("", vec![(0.0, 0.0), (1.0, 1.0)])]);
+        assert!(grid_chart(&path, "t", &[p], 0, (100, 100)).is_err());
+    }
 }
