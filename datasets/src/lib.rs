@@ -52,6 +52,7 @@
 //! | [`fashion_mnist`] | `load_data()`, `load_data_from(dir)`, `CLASS_NAMES` |
 //! | [`mnist`] | the same for the handwritten digits |
 //! | [`idx`] | the IDX format: read (plain or gzip, any type and rank), encode, write |
+//! | [`csv`] | the `label,pixel1,...,pixel784` CSV layout: read and write |
 //! | [`search`] | the search order, [`Dataset`] and [`SearchPaths`] |
 //! | `download` | the verified, atomic download (feature `download`) |
 //! | [`error`] | [`DatasetError`] |
@@ -59,6 +60,7 @@
 //! The `inspect` example prints what a file holds and draws the tutorial's first figure:
 //! `cargo run -p datasets --example inspect -- /usr/share/datasets/fashion-mnist/*.gz --png grid.png`.
 
+pub mod csv;
 pub mod error;
 pub mod fashion_mnist;
 pub mod idx;

@@ -162,18 +162,16 @@ impl Dataset {
             }
         }
         match self.download_into(paths) {
-            Ok(dir) => {
-                let files = self.locate(&dir).map_err(|outcome| {
-                    self.not_found({
-                        tried.push(Tried {
-                            place: format!("download into {}", dir.display()),
-                            outcome,
-                        });
-                        tried.clone()
-                    })
-                })?;
-                self.load_paths(&files)
-            }
+            Ok(dir) => match self.locate(&dir) {
+                Ok(files) => self.load_paths(&files),
+                Err(outcome) => {
+                    tried.push(Tried {
+                        place: format!("download into {}", dir.display()),
+                        outcome,
+                    });
+                    Err(self.not_found(tried))
+                }
+            },
             Err(t) => {
                 tried.push(t);
                 Err(self.not_found(tried))

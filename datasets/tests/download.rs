@@ -1,0 +1,283 @@
+//! The download path against a small HTTP server started here on 127.0.0.1 (no other network):
+//! a good file is verified, cached in Keras' folder and not fetched again; a bad checksum, a
+//! missing file (404) or a cut connection is rejected and leaves nothing behind, not even a
+//! temporary file.
+#![cfg(feature = "download")]
+
+mod common;
+
+use common::{entries, write_tiny_dataset};
+use datasets::download::{fetch_verified, join_url, sha256_hex};
+use datasets::{DataFile, Dataset, DatasetError, SearchPaths, fashion_mnist};
+use std::collections::HashMap;
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+/// What the server answers for a path.
+#[derive(Clone)]
+enum Reply {
+    /// 200 with this body.
+    Body(Vec<u8>),
+    /// 200 declaring `Content-Length: declared`, but closing after these bytes.
+    Cut(Vec<u8>, usize),
+}
+
+/// A one-thread HTTP/1.1 server on 127.0.0.1 that stops when dropped or after 60 s.
+struct Server {
+    base: String,
+    hits: Arc<AtomicUsize>,
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Server {
+    fn start(routes: HashMap<String, Reply>) -> Server {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let hits = Arc::new(AtomicUsize::new(0));
+        let stop = Arc::new(AtomicBool::new(false));
+        let (h, s) = (hits.clone(), stop.clone());
+        let thread = std::thread::spawn(move || {
+            let deadline = Instant::now() + Duration::from_secs(60);
+            while !s.load(Ordering::SeqCst) && Instant::now() < deadline {
+                match listener.accept() {
+                    Ok((stream, _)) => {
+                        h.fetch_add(1, Ordering::SeqCst);
+                        serve(stream, &routes);
+                    }
+                    Err(_) => std::thread::sleep(Duration::from_millis(5)),
+                }
+            }
+        });
+        Server {
+            base,
+            hits,
+            stop,
+            thread: Some(thread),
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    fn hits(&self) -> usize {
+        self.hits.load(Ordering::SeqCst)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+fn serve(mut stream: TcpStream, routes: &HashMap<String, Reply>) {
+    stream.set_nonblocking(false).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    let mut request = Vec::new();
+    let mut buf = [0u8; 1024];
+    while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+        match stream.read(&mut buf) {
+            Ok(0) | Err(_) => return,
+            Ok(n) => request.extend_from_slice(&buf[..n]),
+        }
+    }
+    let text = String::from_utf8_lossy(&request);
+    let path = text.split_whitespace().nth(1).unwrap_or("/").to_string();
+    let (status, body, declared) = match routes.get(&path) {
+        Some(Reply::Body(b)) => ("200 OK", b.clone(), b.len()),
+        Some(Reply::Cut(b, declared)) => ("200 OK", b.clone(), *declared),
+        None => ("404 Not Found", b"not found".to_vec(), 9),
+    };
+    let head = format!(
+        "HTTP/1.1 {status}\r\nContent-Type: application/octet-stream\r\nContent-Length: {declared}\r\nConnection: close\r\n\r\n"
+    );
+    let _ = stream.write_all(head.as_bytes());
+    let _ = stream.write_all(&body);
+    let _ = stream.flush();
+}
+
+/// The four tiny `.gz` files as bytes, keyed by file name, and what they hold.
+fn tiny_files() -> (HashMap<String, Vec<u8>>, datasets::TrainTest) {
+    let dir = tempfile::tempdir().unwrap();
+    let data = write_tiny_dataset(dir.path(), true);
+    let files = entries(dir.path())
+        .into_iter()
+        .map(|name| {
+            let bytes = std::fs::read(dir.path().join(&name)).unwrap();
+            (name, bytes)
+        })
+        .collect();
+    (files, data)
+}
+
+fn routes(prefix: &str, files: &HashMap<String, Vec<u8>>) -> HashMap<String, Reply> {
+    files
+        .iter()
+        .map(|(n, b)| (format!("{prefix}{n}"), Reply::Body(b.clone())))
+        .collect()
+}
+
+/// Fashion-MNIST's description with the checksums of the tiny files instead of the real ones.
+fn tiny_dataset(files: &HashMap<String, Vec<u8>>) -> Dataset {
+    let mut d = fashion_mnist::DATASET;
+    d.files = d.files.map(|f| DataFile {
+        name: f.name,
+        sha256: Box::leak(sha256_hex(&files[&f.gz_name()]).into_boxed_str()),
+    });
+    d
+}
+
+#[test]
+fn sha256_and_url_helpers() {
+    // `printf abc | sha256sum`
+    assert_eq!(
+        sha256_hex(b"abc"),
+        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+    );
+    assert_eq!(join_url("http://h/a/", "f.gz"), "http://h/a/f.gz");
+    assert_eq!(join_url("http://h/a", "f.gz"), "http://h/a/f.gz");
+}
+
+#[test]
+fn a_good_download_is_verified_cached_and_then_reused() {
+    let (files, expected) = tiny_files();
+    let server = Server::start(routes("/mirror/", &files));
+    let home = tempfile::tempdir().unwrap();
+    let cache = home.path().join(".keras/datasets/fashion-mnist");
+    let dataset = tiny_dataset(&files);
+    let paths = SearchPaths {
+        keras_cache: Some(cache.clone()),
+        download_base_url: Some(server.url("/mirror/")),
+        ..SearchPaths::default()
+    };
+
+    assert_eq!(dataset.load_data_with(&paths).unwrap(), expected);
+    assert_eq!(server.hits(), 4);
+    // Exactly the four files, byte for byte, and no temporary file left over.
+    let mut names: Vec<String> = files.keys().cloned().collect();
+    names.sort();
+    assert_eq!(entries(&cache), names);
+    for (name, bytes) in &files {
+        assert_eq!(&std::fs::read(cache.join(name)).unwrap(), bytes);
+    }
+
+    // The second load finds them in the cache: no new request.
+    assert_eq!(dataset.load_data_with(&paths).unwrap(), expected);
+    assert_eq!(server.hits(), 4);
+
+    // With one file lost, only that one is fetched again.
+    std::fs::remove_file(cache.join("t10k-images-idx3-ubyte.gz")).unwrap();
+    assert_eq!(dataset.load_data_with(&paths).unwrap(), expected);
+    assert_eq!(server.hits(), 5);
+}
+
+#[test]
+fn a_bad_checksum_is_rejected_and_leaves_no_file() {
+    let (files, _) = tiny_files();
+    let server = Server::start(routes("/", &files));
+    let dir = tempfile::tempdir().unwrap();
+    let dest = dir.path().join("train-labels-idx1-ubyte.gz");
+    let url = server.url("/train-labels-idx1-ubyte.gz");
+    let wrong = "0".repeat(64);
+    match fetch_verified(&url, &dest, &wrong) {
+        Err(DatasetError::ChecksumMismatch {
+            url: u,
+            expected,
+            found,
+        }) => {
+            assert_eq!(u, url);
+            assert_eq!(expected, wrong);
+            assert_eq!(found, sha256_hex(&files["train-labels-idx1-ubyte.gz"]));
+        }
+        other => panic!("expected ChecksumMismatch, got {other:?}"),
+    }
+    assert_eq!(entries(dir.path()), Vec::<String>::new());
+
+    // Through load_data_with: the real Fashion-MNIST checksums do not match the tiny files,
+    // so the first download is refused, nothing is cached, and the error says why.
+    let home = tempfile::tempdir().unwrap();
+    let cache = home.path().join(".keras/datasets/fashion-mnist");
+    let paths = SearchPaths {
+        keras_cache: Some(cache.clone()),
+        download_base_url: Some(server.url("/")),
+        ..SearchPaths::default()
+    };
+    let err = fashion_mnist::load_data_with(&paths).unwrap_err();
+    let DatasetError::NotFound { tried, fixes, .. } = &err else {
+        panic!("expected NotFound, got {err:?}");
+    };
+    let last = tried.last().unwrap();
+    assert!(
+        last.place.starts_with("download from http://127.0.0.1:"),
+        "{last}"
+    );
+    assert!(last.outcome.contains("SHA-256 mismatch"), "{last}");
+    assert!(
+        last.outcome
+            .contains(fashion_mnist::DATASET.files[0].sha256),
+        "{last}"
+    );
+    assert_eq!(fixes.len(), 3);
+    assert_eq!(entries(&cache), Vec::<String>::new());
+}
+
+#[test]
+fn a_missing_file_or_a_cut_connection_leaves_nothing_behind() {
+    let body = vec![7u8; 1000];
+    let sha = sha256_hex(&body);
+    let mut r = HashMap::new();
+    r.insert(
+        "/cut.gz".to_string(),
+        Reply::Cut(body[..10].to_vec(), body.len()),
+    );
+    let server = Server::start(r);
+    let dir = tempfile::tempdir().unwrap();
+
+    let url = server.url("/absent.gz");
+    match fetch_verified(&url, &dir.path().join("absent.gz"), &sha) {
+        Err(DatasetError::Download { url: u, message }) => {
+            assert_eq!(u, url);
+            assert!(message.contains("404"), "{message}");
+        }
+        other => panic!("expected Download, got {other:?}"),
+    }
+    assert!(matches!(
+        fetch_verified(&server.url("/cut.gz"), &dir.path().join("cut.gz"), &sha),
+        Err(DatasetError::Download { .. })
+    ));
+    assert_eq!(entries(dir.path()), Vec::<String>::new());
+}
+
+#[test]
+fn an_unreachable_mirror_is_reported_with_the_fixes() {
+    // A port that was just free: connection refused, quickly and locally.
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let home = tempfile::tempdir().unwrap();
+    let paths = SearchPaths {
+        keras_cache: Some(home.path().join("cache")),
+        download_base_url: Some(format!("http://127.0.0.1:{port}/")),
+        ..SearchPaths::default()
+    };
+    let msg = fashion_mnist::load_data_with(&paths)
+        .unwrap_err()
+        .to_string();
+    assert!(msg.contains(&format!("127.0.0.1:{port}")), "{msg}");
+    assert!(msg.contains("allow the download"), "{msg}");
+    assert_eq!(entries(&home.path().join("cache")), Vec::<String>::new());
+}
