@@ -169,7 +169,7 @@ impl<A: Float> Layer<A> for Sigmoid<A> {
 /// are cheapest from the input (ReLU, ELU, GELU) and others from the output (sigmoid, tanh,
 /// softmax).
 ///
-/// ```no_run
+/// ```
 /// use ch03_activations::Activation;
 /// use ch05_backprop::{ActivationLayer, Layer, Mode};
 /// use ndarray::array;

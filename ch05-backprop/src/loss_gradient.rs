@@ -33,13 +33,15 @@
 //!
 //! `clip` is to `[eps, 1 - eps]`. Label smoothing `s` turns the labels into `t (1 - s) + s / D`
 //! (categorical) or `t (1 - s) + s / 2` (binary) first; `hinge` and `squared_hinge` turn 0/1
-//! labels into -1/1 when every label of the batch is 0 or 1, as Keras does. Class indices
-//! ([`Labels::Sparse`]) stand for one-hot rows with every loss.
+//! labels into -1/1 when every label of the batch is 0 or 1, as Keras does. Labels are accepted
+//! exactly as ch04's `Loss::per_sample` accepts them: class indices ([`Labels::Sparse`]) for
+//! the two categorical cross-entropies (read as one-hot rows), and for
+//! `sparse_categorical_crossentropy` also a dense column (N, 1) of whole-number indices.
 
 use crate::layer::ensure_shape;
 use ch03_activations::Float;
-use ch04_loss_gradient::{Labels, Loss, LossError};
-use ndarray::{Array2, ArrayRef1, ArrayRef2, ArrayViewMut1};
+use ch04_loss_gradient::{Labels, Loss, LossError, check_sample_weight};
+use ndarray::{Array2, ArrayRef1, ArrayRef2, ArrayView1, ArrayViewMut1};
 
 /// `out = dL/dy_pred` of Keras' reduced loss `L = sum_i w_i L_i / N`, shape (N, D) like
 /// `y_pred`. Allocation-free once `out` has that shape.
@@ -71,118 +73,143 @@ pub fn loss_gradient<A: Float>(
     let (n, d) = y_pred.dim();
     check_inputs(loss, y_true, y_pred, sample_weight)?;
     ensure_shape(out, (n, d));
-    let hinge_signs = matches!(loss, Loss::Hinge | Loss::SquaredHinge) && labels_are_binary(y_true);
+    let hinge_signs = matches!(loss, Loss::Hinge | Loss::SquaredHinge)
+        && match y_true {
+            Labels::Dense(t) => t.iter().all(|&v| v == A::zero() || v == A::one()),
+            Labels::Sparse(_) => false, // rejected by check_inputs
+        };
     let inv_n = A::one() / A::of(n as f64);
     for i in 0..n {
+        let truth = match (loss, y_true) {
+            // a column of class indices (checked to be whole numbers in 0..d)
+            (Loss::SparseCategoricalCrossentropy { .. }, Labels::Dense(t)) => {
+                Truth::Class(t[[i, 0]].as_f64() as usize)
+            }
+            (_, Labels::Dense(t)) => Truth::Row(t.index_axis_move(ndarray::Axis(0), i)),
+            (_, Labels::Sparse(t)) => Truth::Class(t[i]),
+        };
         let target = Target {
-            labels: y_true,
-            row: i,
-            smoothing_keep: A::one(),
-            smoothing_add: A::zero(),
+            truth,
+            keep: A::one(),
+            add: A::zero(),
             hinge_signs,
         };
-        let p = y_pred.row(i);
-        let g = out.row_mut(i);
-        row_gradient(loss, target, p, g);
         let scale = sample_weight.map_or(A::one(), |w| w[i]) * inv_n;
-        out.row_mut(i).mapv_inplace(|v| v * scale);
+        row_gradient(loss, target, y_pred.row(i), out.row_mut(i), scale);
     }
     Ok(())
 }
 
-/// The checks every loss needs, with errors that say what to change.
+/// The checks of ch04's `Loss::per_sample_into`, so that the gradient accepts exactly the
+/// inputs the loss accepts, with errors that say what to change.
 fn check_inputs<A: Float>(
     loss: &Loss,
     y_true: Labels<'_, A>,
     y_pred: &ArrayRef2<A>,
     sample_weight: Option<&ArrayRef1<A>>,
 ) -> Result<(), LossError> {
+    loss.validate()?;
+    check_sample_weight(y_pred.nrows(), sample_weight)?;
     let (n, d) = y_pred.dim();
-    let name = loss_name(loss);
-    if n == 0 || d == 0 {
+    let name = loss.name();
+    if d == 0 {
         return Err(LossError::Shape(format!(
-            "{name}: y_pred has shape ({n}, {d}); need at least one sample and one column"
+            "{name}: y_pred has shape ({n}, 0) with no columns; each sample needs at least one \
+             output (reshape a vector of N predictions to (N, 1))"
         )));
     }
-    match y_true {
-        Labels::Dense(t) if t.dim() != (n, d) => {
+    if y_true.len() != n {
+        return Err(LossError::Shape(format!(
+            "{name}: {} labels but y_pred has shape ({n}, {d}); give one label per sample",
+            y_true.len()
+        )));
+    }
+    match (loss, y_true) {
+        (Loss::SparseCategoricalCrossentropy { .. }, Labels::Dense(t)) => {
+            if t.ncols() != 1 {
+                return Err(LossError::Shape(format!(
+                    "{name} takes one class index per sample (Labels::Sparse of length {n}, or \
+                     a column of shape ({n}, 1)), but y_true has shape {:?}; for one-hot labels \
+                     use categorical_crossentropy",
+                    t.dim()
+                )));
+            }
+            for (i, &v) in t.column(0).iter().enumerate() {
+                let x = v.as_f64();
+                if !(x.is_finite() && x >= 0.0 && x.fract() == 0.0 && x < d as f64) {
+                    return Err(LossError::Label(format!(
+                        "{name}: label {x} of sample {i} is not a class index of y_pred's {d} \
+                         classes (a whole number in 0..={})",
+                        d - 1
+                    )));
+                }
+            }
+        }
+        (_, Labels::Dense(t)) if t.dim() != (n, d) => {
             return Err(LossError::Shape(format!(
-                "{name}: y_true has shape {:?} but y_pred has shape ({n}, {d}); give labels of \
-                 the prediction's shape, or class indices as Labels::Sparse",
+                "{name}: y_true has shape {:?} but y_pred has shape ({n}, {d}); they must \
+                 match (for class indices use Labels::Sparse with \
+                 sparse_categorical_crossentropy)",
                 t.dim()
             )));
         }
-        Labels::Sparse(t) => {
-            if t.len() != n {
-                return Err(LossError::Shape(format!(
-                    "{name}: {} class indices for {n} rows of y_pred; give one index per sample",
-                    t.len()
-                )));
-            }
+        (_, Labels::Dense(_)) => {}
+        (
+            Loss::SparseCategoricalCrossentropy { .. } | Loss::CategoricalCrossentropy { .. },
+            Labels::Sparse(t),
+        ) => {
             if let Some((i, &k)) = t.iter().enumerate().find(|&(_, &k)| k >= d) {
                 return Err(LossError::Label(format!(
-                    "{name}: label {k} of sample {i} is not a class of {d} outputs; labels must \
-                     be in 0..={}",
+                    "{name}: label {k} of sample {i} is out of range for y_pred's {d} classes \
+                     (valid labels are 0..={}); check the labels, or give the output layer as \
+                     many units as there are classes",
                     d - 1
                 )));
             }
         }
-        Labels::Dense(_) => {}
-    }
-    if let Some(w) = sample_weight
-        && w.len() != n
-    {
-        return Err(LossError::Shape(format!(
-            "{name}: {} sample weights for a batch of {n}; give one weight per sample",
-            w.len()
-        )));
+        (_, Labels::Sparse(_)) => {
+            return Err(LossError::Label(format!(
+                "{name} compares y_pred with true values of the same shape ({n}, {d}), but got \
+                 class indices (Labels::Sparse); pass Labels::Dense (one-hot encode class \
+                 labels), or use sparse_categorical_crossentropy"
+            )));
+        }
     }
     Ok(())
 }
 
-fn loss_name(loss: &Loss) -> String {
-    // Debug, not ch04's `name()`: the error must not depend on anything but this crate.
-    format!("{loss:?}")
+/// One row of the labels: a dense row, or a class index read as a one-hot row.
+#[derive(Clone, Copy)]
+enum Truth<'a, A> {
+    Row(ArrayView1<'a, A>),
+    Class(usize),
 }
 
-/// True if every label is 0 or 1 (Keras then maps them to -1 and 1 for the hinge losses).
-fn labels_are_binary<A: Float>(y_true: Labels<'_, A>) -> bool {
-    match y_true {
-        Labels::Dense(t) => t.iter().all(|&v| v == A::zero() || v == A::one()),
-        Labels::Sparse(_) => true,
-    }
-}
-
-/// Row `row` of the labels, as the dense, smoothed, sign-mapped values a formula uses.
+/// Row `i` of the labels as the formulas see it: smoothed (`t keep + add`) and, for the hinge
+/// losses with 0/1 labels, mapped to -1/1.
 #[derive(Clone, Copy)]
 struct Target<'a, A> {
-    labels: Labels<'a, A>,
-    row: usize,
-    smoothing_keep: A,
-    smoothing_add: A,
+    truth: Truth<'a, A>,
+    keep: A,
+    add: A,
     hinge_signs: bool,
 }
 
 impl<A: Float> Target<'_, A> {
     fn with_smoothing(mut self, s: f64, classes: f64) -> Self {
-        self.smoothing_keep = A::of(1.0 - s);
-        self.smoothing_add = A::of(s / classes);
+        self.keep = A::of(1.0 - s);
+        self.add = A::of(s / classes);
         self
     }
 
     #[inline]
     fn at(&self, j: usize) -> A {
-        let raw = match self.labels {
-            Labels::Dense(t) => t[[self.row, j]],
-            Labels::Sparse(t) => {
-                if t[self.row] == j {
-                    A::one()
-                } else {
-                    A::zero()
-                }
-            }
+        let raw = match self.truth {
+            Truth::Row(row) => row[j],
+            Truth::Class(c) if c == j => A::one(),
+            Truth::Class(_) => A::zero(),
         };
-        let t = raw * self.smoothing_keep + self.smoothing_add;
+        let t = raw * self.keep + self.add;
         if self.hinge_signs {
             t + t - A::one()
         } else {
@@ -191,16 +218,17 @@ impl<A: Float> Target<'_, A> {
     }
 
     fn sum(&self, d: usize) -> A {
-        (0..d).map(|j| self.at(j)).fold(A::zero(), |a, b| a + b)
+        (0..d).fold(A::zero(), |a, j| a + self.at(j))
     }
 }
 
-/// `g_j = dL_i/dp_j` for one row `p` of the prediction.
+/// `g_j = scale * dL_i/dp_j` for one row `p` of the prediction.
 fn row_gradient<A: Float>(
     loss: &Loss,
     t: Target<'_, A>,
-    p: ndarray::ArrayView1<'_, A>,
+    p: ArrayView1<'_, A>,
     mut g: ArrayViewMut1<'_, A>,
+    scale: A,
 ) {
     let d = p.len();
     let inv_d = A::one() / A::of(d as f64);
@@ -301,7 +329,7 @@ fn row_gradient<A: Float>(
         } => {
             let t = t.with_smoothing(label_smoothing, d as f64);
             if from_logits {
-                softmax_minus_targets(t, p, g);
+                softmax_minus_targets(t, p, g.view_mut());
             } else {
                 let sum_p = p.sum();
                 // g_j = dL/dq_j with q = p / sum p, then through the normalization:
@@ -324,7 +352,7 @@ fn row_gradient<A: Float>(
         }
         Loss::SparseCategoricalCrossentropy { from_logits } => {
             if from_logits {
-                softmax_minus_targets(t, p, g);
+                softmax_minus_targets(t, p, g.view_mut());
             } else {
                 // z = log(clip(p)) as logits: dL/dz_j = softmax(z)_j sum t - t_j with
                 // softmax(z)_j = r_j / sum r, and dz_j/dp_j = 1 / r_j inside the clip.
@@ -392,12 +420,13 @@ fn row_gradient<A: Float>(
             }
         }
     }
+    g.mapv_inplace(|v| v * scale);
 }
 
 /// `g = softmax(z) sum_j t_j - t`: the logits' gradient of `sum_j t_j (lse(z) - z_j)`.
 fn softmax_minus_targets<A: Float>(
     t: Target<'_, A>,
-    z: ndarray::ArrayView1<'_, A>,
+    z: ArrayView1<'_, A>,
     mut g: ArrayViewMut1<'_, A>,
 ) {
     let m = z.fold(A::neg_infinity(), |m, &v| m.max(v));
