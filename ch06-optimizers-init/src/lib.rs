@@ -1,6 +1,8 @@
 //! Chapter 6: optimizers and initialization.
 
+pub mod batch_norm;
 pub mod book;
+pub mod dropout;
 pub mod initializers;
 pub mod keras;
 pub mod optimizer;
