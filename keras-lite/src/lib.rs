@@ -1,1 +1,30 @@
-//! keras-lite (SKELETON; filled in by the keras-lite work).
+//! keras-lite: the Keras 2 API (`Sequential`, `compile`, `fit`, `evaluate`, `predict`) built
+//! from the chapter crates. (Overview written below once the pieces land.)
+
+pub mod backend;
+pub mod callbacks;
+pub mod compile;
+pub mod constraints;
+pub mod data;
+pub mod error;
+pub mod evaluate;
+pub mod fit;
+pub mod history;
+pub mod initializers;
+pub mod layers;
+pub mod metrics;
+pub mod optimizers;
+pub mod parity;
+pub mod progress;
+pub mod regularizers;
+pub mod sequential;
+pub mod summary;
+mod training;
+
+pub use compile::{IntoLoss, IntoMetric, IntoOptimizer, MetricArg, NO_METRICS};
+pub use error::{KerasError, Result};
+pub use evaluate::{EvaluateOptions, PredictOptions};
+pub use fit::{FitOptions, ValidationData, ValidationFreq};
+pub use history::{History, Logs};
+pub use metrics::Metric;
+pub use sequential::Sequential;

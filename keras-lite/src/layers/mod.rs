@@ -1,0 +1,257 @@
+//! The layers a [`Sequential`](crate::Sequential) model stacks: [`InputLayer`], [`Flatten`],
+//! [`Dense`] and [`Activation`], gathered in the [`Layer`] enum that `Sequential::new` takes
+//! (`Dense::new(128).activation("relu").into()`).
+//!
+//! A layer is first a configuration (units, activation, initializers, ...); it is **built**
+//! once the shape of its input is known, which creates its weights. Inside a model every batch
+//! is 2-D, `(N, features)`: images are flattened once, where the data enters, so that
+//! `Flatten` and `InputLayer` cost nothing at run time (they only describe shapes).
+//!
+//! The computing parts come from the chapter crates: `Dense` is ch05's
+//! [`Affine`](ch05_backprop::Affine) followed by a ch03
+//! [`Activation`](ch03_activations::Activation) (its `forward_into`/`backward_into`); the
+//! `Activation` layer is ch05's [`ActivationLayer`](ch05_backprop::ActivationLayer).
+//!
+//! Names follow Keras: the snake_case class name, then `_1`, `_2`, ... per class
+//! (`dense`, `dense_1`), counted per thread (see [`crate::backend::clear_session`]).
+
+mod activation;
+mod dense;
+mod flatten;
+mod input_layer;
+
+pub use activation::Activation;
+pub use dense::{ActivationSpec, Dense};
+pub use flatten::Flatten;
+pub use input_layer::InputLayer;
+
+use crate::error::{KerasError, Result};
+use ch05_backprop::{Mode, ParamMut};
+use ndarray::{Array2, ArrayD, ArrayRef2};
+use rand::rngs::StdRng;
+
+/// One layer of a `Sequential` model.
+#[derive(Debug, Clone)]
+pub enum Layer {
+    InputLayer(InputLayer),
+    Flatten(Flatten),
+    Dense(Dense),
+    Activation(Activation),
+}
+
+impl From<InputLayer> for Layer {
+    fn from(l: InputLayer) -> Self {
+        Layer::InputLayer(l)
+    }
+}
+impl From<Flatten> for Layer {
+    fn from(l: Flatten) -> Self {
+        Layer::Flatten(l)
+    }
+}
+impl From<Dense> for Layer {
+    fn from(l: Dense) -> Self {
+        Layer::Dense(l)
+    }
+}
+impl From<Activation> for Layer {
+    fn from(l: Activation) -> Self {
+        Layer::Activation(l)
+    }
+}
+
+impl Layer {
+    /// The layer's name (`dense_1`); empty until the layer is added to a model or named.
+    pub fn name(&self) -> &str {
+        match self {
+            Layer::InputLayer(l) => l.name.as_deref(),
+            Layer::Flatten(l) => l.name.as_deref(),
+            Layer::Dense(l) => l.name.as_deref(),
+            Layer::Activation(l) => l.name.as_deref(),
+        }
+        .unwrap_or("")
+    }
+
+    /// Keras' class name (`Dense`).
+    pub fn class_name(&self) -> &'static str {
+        match self {
+            Layer::InputLayer(_) => "InputLayer",
+            Layer::Flatten(_) => "Flatten",
+            Layer::Dense(_) => "Dense",
+            Layer::Activation(_) => "Activation",
+        }
+    }
+
+    fn name_slot(&mut self) -> &mut Option<String> {
+        match self {
+            Layer::InputLayer(l) => &mut l.name,
+            Layer::Flatten(l) => &mut l.name,
+            Layer::Dense(l) => &mut l.name,
+            Layer::Activation(l) => &mut l.name,
+        }
+    }
+
+    /// Gives the layer its automatic name (`dense`, `dense_1`, ...) unless it has one.
+    pub(crate) fn ensure_name(&mut self) {
+        let prefix = snake_case(self.class_name());
+        let slot = self.name_slot();
+        if slot.is_none() {
+            *slot = Some(crate::backend::unique_name(&prefix));
+        }
+    }
+
+    /// The input shape (without the batch axis) the layer was given, if any.
+    pub fn declared_input_shape(&self) -> Option<&[usize]> {
+        match self {
+            Layer::InputLayer(l) => Some(&l.shape),
+            Layer::Flatten(l) => l.input_shape.as_deref(),
+            Layer::Dense(l) => l.input_shape.as_deref(),
+            Layer::Activation(l) => l.input_shape.as_deref(),
+        }
+    }
+
+    /// The output shape (without the batch axis) for an input of shape `input`.
+    pub fn output_shape(&self, input: &[usize]) -> Result<Vec<usize>> {
+        match self {
+            Layer::InputLayer(_) | Layer::Activation(_) => Ok(input.to_vec()),
+            Layer::Flatten(_) => Ok(vec![input.iter().product()]),
+            Layer::Dense(d) => {
+                if input.len() != 1 {
+                    return Err(KerasError::InvalidArgument(format!(
+                        "layer {:?} (Dense) gets inputs of shape {}; Dense here takes flat \
+                         vectors: put Flatten() before it",
+                        self.name(),
+                        crate::summary::shape_with_batch(input)
+                    )));
+                }
+                Ok(vec![d.units])
+            }
+        }
+    }
+
+    /// Number of weights (Dense: `in * units + units`, or `in * units` without bias).
+    pub fn count_params(&self, input: &[usize]) -> usize {
+        match self {
+            Layer::Dense(d) => {
+                let n_in: usize = input.iter().product();
+                n_in * d.units + if d.use_bias { d.units } else { 0 }
+            }
+            _ => 0,
+        }
+    }
+
+    /// Creates the weights for inputs of `n_in` features (flattened), drawing from `rng`.
+    pub(crate) fn build(&mut self, n_in: usize, rng: &mut StdRng) -> Result<()> {
+        match self {
+            Layer::Dense(d) => d.build(n_in, rng),
+            Layer::Activation(a) => a.build(),
+            _ => Ok(()),
+        }
+    }
+
+    /// Whether the layer has been built (weights created).
+    pub fn is_built(&self) -> bool {
+        match self {
+            Layer::Dense(d) => d.state.is_some(),
+            Layer::Activation(a) => a.layer.is_some(),
+            _ => true,
+        }
+    }
+
+    /// Whether the layer has weights the optimizer updates.
+    pub(crate) fn has_params(&self) -> bool {
+        matches!(self, Layer::Dense(_))
+    }
+
+    /// The forward pass of one batch. `None` means the layer passes its input through
+    /// unchanged (Flatten and InputLayer on already flat rows). `logits` asks a Dense layer for
+    /// its pre-activation output (the fused softmax + cross-entropy path).
+    pub(crate) fn forward(
+        &mut self,
+        x: &ArrayRef2<f32>,
+        mode: Mode,
+        logits: bool,
+    ) -> Option<&Array2<f32>> {
+        match self {
+            Layer::InputLayer(_) | Layer::Flatten(_) => None,
+            Layer::Dense(d) => Some(d.forward(x, mode, logits)),
+            Layer::Activation(a) => Some(a.forward(x, mode)),
+        }
+    }
+
+    /// The backward pass: `dL/dx` from `dL/dout`. `None` passes `dout` through. `logits` says
+    /// that `dout` is the gradient of the pre-activation output (fused path).
+    pub(crate) fn backward(&mut self, dout: &ArrayRef2<f32>, logits: bool) -> Option<&Array2<f32>> {
+        match self {
+            Layer::InputLayer(_) | Layer::Flatten(_) => None,
+            Layer::Dense(d) => Some(d.backward(dout, logits)),
+            Layer::Activation(a) => Some(a.backward(dout)),
+        }
+    }
+
+    /// Visits each trainable parameter (`W` then `b` of a Dense layer).
+    pub(crate) fn for_each_param(&mut self, f: &mut dyn FnMut(ParamMut<'_, f32>)) {
+        if let Layer::Dense(d) = self {
+            d.for_each_param(f)
+        }
+    }
+
+    /// The layer's weights (`[kernel, bias]` for Dense).
+    pub fn get_weights(&self) -> Vec<ArrayD<f32>> {
+        match self {
+            Layer::Dense(d) => d.get_weights(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// Number of weight arrays `get_weights` returns.
+    pub(crate) fn weight_count(&self) -> usize {
+        match self {
+            Layer::Dense(d) => 1 + d.use_bias as usize,
+            _ => 0,
+        }
+    }
+
+    /// The Dense layer, if this is one.
+    pub fn as_dense(&self) -> Option<&Dense> {
+        match self {
+            Layer::Dense(d) => Some(d),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn as_dense_mut(&mut self) -> Option<&mut Dense> {
+        match self {
+            Layer::Dense(d) => Some(d),
+            _ => None,
+        }
+    }
+}
+
+/// Keras' `generic_utils.to_snake_case`: `InputLayer` -> `input_layer`, `Dense` -> `dense`.
+pub(crate) fn snake_case(class: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in class.chars().enumerate() {
+        if c.is_uppercase() {
+            if i > 0 {
+                out.push('_');
+            }
+            out.extend(c.to_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn snake_case_of_class_names() {
+        assert_eq!(snake_case("Dense"), "dense");
+        assert_eq!(snake_case("InputLayer"), "input_layer");
+        assert_eq!(snake_case("Sequential"), "sequential");
+    }
+}
