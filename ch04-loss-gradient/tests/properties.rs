@@ -26,6 +26,9 @@ fn probabilities(n: usize, d: usize) -> impl Strategy<Value = Array2<f64>> {
     })
 }
 
+/// A loss name, its labels, a prediction, and the perfect prediction for those labels.
+type Case<'a> = (&'a str, Labels<'a, f64>, &'a Array2<f64>, &'a Array2<f64>);
+
 /// One-hot rows (N, D) from class indices.
 fn one_hot(classes: &[usize], d: usize) -> Array2<f64> {
     Array2::from_shape_fn((classes.len(), d), |(i, j)| f64::from(classes[i] == j))
@@ -94,7 +97,7 @@ proptest! {
         let scores = scores.slice(ndarray::s![..n, ..]).to_owned();
         let probs = probs.slice(ndarray::s![..n, ..]).to_owned();
         let idx = Array1::from(classes.clone());
-        let cases: [(&str, Labels<f64>, &Array2<f64>, &Array2<f64>); 7] = [
+        let cases: [Case<'_>; 7] = [
             ("hinge", Labels::Dense(signs.view()), &scores, &signs),
             ("squared_hinge", Labels::Dense(signs.view()), &scores, &signs),
             ("categorical_hinge", Labels::Dense(t.view()), &scores, &t),
