@@ -112,11 +112,78 @@ pub enum Activation {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("unknown activation {name:?}; valid names are: {valid}")]
 pub struct UnknownActivation {
+    /// The name as given.
     pub name: String,
+    /// Every name that parses, comma-separated (aliases marked `alias (= name)`).
     pub valid: String,
 }
 
+/// Hyper-parameters that Keras would reject (or that would give a meaningless function).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("invalid activation {activation}: {problem}")]
+pub struct InvalidActivation {
+    /// The activation as configured (its `Display`).
+    pub activation: String,
+    /// What is wrong and how to fix it.
+    pub problem: String,
+}
+
 impl Activation {
+    /// Checks the hyper-parameters, as Keras' layers do when they are built: every number
+    /// finite, and for `relu` a non-negative `alpha` (slope) and `max_value` (cap).
+    /// Parsed names always pass; call this on values built from user input.
+    ///
+    /// ```
+    /// use ch03_activations::Activation;
+    /// let bad = Activation::Relu { alpha: 0.0, max_value: Some(-1.0), threshold: 0.0 };
+    /// let err = bad.validate().unwrap_err().to_string();
+    /// assert!(err.contains("max_value"), "{err}");
+    /// assert!(Activation::LeakyRelu { alpha: f64::NAN }.validate().is_err());
+    /// ```
+    pub fn validate(&self) -> Result<(), InvalidActivation> {
+        let fail = |problem: String| {
+            Err(InvalidActivation {
+                activation: self.to_string(),
+                problem,
+            })
+        };
+        let finite = |what: &str, v: f64| {
+            if v.is_finite() {
+                Ok(())
+            } else {
+                Err(format!("{what} must be a finite number, got {v}"))
+            }
+        };
+        let check = match *self {
+            Activation::Relu {
+                alpha,
+                max_value,
+                threshold,
+            } => finite("alpha", alpha)
+                .and(finite("threshold", threshold))
+                .and(max_value.map_or(Ok(()), |m| finite("max_value", m)))
+                .and(if alpha < 0.0 {
+                    Err(format!(
+                        "alpha (the slope below the threshold) must be >= 0, got {alpha}"
+                    ))
+                } else {
+                    Ok(())
+                })
+                .and(match max_value {
+                    Some(m) if m < 0.0 => Err(format!(
+                        "max_value must be >= 0 (or None for no cap), got {m}"
+                    )),
+                    _ => Ok(()),
+                }),
+            Activation::Elu { alpha } | Activation::LeakyRelu { alpha } => finite("alpha", alpha),
+            _ => Ok(()),
+        };
+        match check {
+            Ok(()) => Ok(()),
+            Err(problem) => fail(problem),
+        }
+    }
+
     /// The canonical Keras names, one per variant, in the order of the enum.
     pub const NAMES: [&'static str; 16] = [
         "relu",
@@ -561,7 +628,12 @@ fn assert_same_shape<A>(what: &str, a: &ArrayRef2<A>, b: &ArrayRef2<A>) {
 }
 
 impl Activation {
-    /// The Keras name (`"relu"`, `"softmax"`, ...).
+    /// The Keras name (`"relu"`, `"softmax"`, ...), without hyper-parameters (see `Display`).
+    ///
+    /// ```
+    /// use ch03_activations::Activation;
+    /// assert_eq!("silu".parse::<Activation>().unwrap().name(), "swish");
+    /// ```
     pub fn name(&self) -> &'static str {
         match self {
             Activation::Relu { .. } => "relu",
@@ -658,7 +730,18 @@ impl Activation {
         }
     }
 
-    /// `y = f(x)` for a batch `x` of shape (N, D); softmax works row by row.
+    /// `y = f(x)` for a batch `x` of shape (N, D); softmax works row by row. Returns (N, D).
+    ///
+    /// ```
+    /// use ch03_activations::Activation;
+    /// use ndarray::array;
+    /// let x = array![[-1.0f64, 0.0, 1.0], [1.0, 1.0, 1.0]];
+    /// let y = Activation::Softmax.forward(&x);
+    /// assert!((y[[0, 2]] - 0.6652409557748219).abs() < 1e-15); // e / (1/e + 1 + e)
+    /// assert_eq!(y.row(1).to_vec(), vec![1.0 / 3.0; 3]);
+    /// let hs = Activation::HardSigmoid.forward(&x);
+    /// assert_eq!(hs.row(0).to_vec(), vec![0.3, 0.5, 0.7]);
+    /// ```
     pub fn forward<A: Float>(&self, x: &ArrayRef2<A>) -> Array2<A> {
         let mut y = Array2::zeros(x.raw_dim());
         self.forward_into(x, &mut y);
@@ -716,6 +799,22 @@ impl Activation {
 
     /// The vector-Jacobian product a backward pass needs: `dx = dy * f'(x)` element-wise,
     /// and for softmax `dx = y * (dy - sum(dy * y, row))`. `x` is the input, `y = f(x)`.
+    /// All of shape (N, D); returns `dx` of shape (N, D).
+    ///
+    /// ```
+    /// use ch03_activations::Activation;
+    /// use ndarray::array;
+    /// let x = array![[0.0f64, 0.0]];
+    /// let sig = Activation::Sigmoid;
+    /// let y = sig.forward(&x); // [[0.5, 0.5]]
+    /// // sigmoid'(0) = 0.25, so dx = 0.25 * dy
+    /// assert_eq!(sig.backward(&x, &y, &array![[1.0, -2.0]]), array![[0.25, -0.5]]);
+    /// // softmax of two equal inputs is [0.5, 0.5]; pushing one output up and the other
+    /// // down by the same amount moves the inputs by y (dy - y.dy) = 0.5 * (+-1 - 0)
+    /// let sm = Activation::Softmax;
+    /// let y = sm.forward(&x);
+    /// assert_eq!(sm.backward(&x, &y, &array![[1.0, -1.0]]), array![[0.5, -0.5]]);
+    /// ```
     pub fn backward<A: Float>(
         &self,
         x: &ArrayRef2<A>,

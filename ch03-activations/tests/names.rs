@@ -192,3 +192,29 @@ fn mismatched_buffers_are_a_programmer_error() {
     let mut y = Array2::<f32>::zeros((2, 3));
     Activation::Sigmoid.forward_into(&x, &mut y);
 }
+
+#[test]
+fn hyper_parameters_are_validated() {
+    for act in Activation::all() {
+        assert_eq!(act.validate(), Ok(()), "{act}");
+    }
+    let relu = |alpha, max_value, threshold| Activation::Relu {
+        alpha,
+        max_value,
+        threshold,
+    };
+    assert!(relu(0.1, Some(6.0), -1.0).validate().is_ok());
+    let e = relu(-0.1, None, 0.0).validate().unwrap_err();
+    assert!(e.problem.contains("alpha"), "{e}");
+    assert!(e.to_string().contains("relu(alpha=-0.1"), "{e}");
+    assert!(relu(0.0, Some(-2.0), 0.0).validate().is_err());
+    assert!(relu(0.0, Some(f64::INFINITY), 0.0).validate().is_err());
+    assert!(relu(0.0, None, f64::NAN).validate().is_err());
+    assert!(
+        Activation::Elu {
+            alpha: f64::INFINITY
+        }
+        .validate()
+        .is_err()
+    );
+}
