@@ -7,7 +7,7 @@
 //! 9,0,0,0,...,0
 //! ```
 //!
-//! [`write`] and [`read`] round-trip exactly. [`read`] works out the image side from the header
+//! [`write()`] and [`read()`] round-trip exactly. [`read()`] works out the image side from the header
 //! (784 pixels are 28x28; the count must be a square) and reports every bad row by its line
 //! number in the file (the header is line 1): a wrong number of fields, a value that is not an
 //! integer in `0..=255`, a label outside `0..10`.

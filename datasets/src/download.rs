@@ -17,6 +17,17 @@ use std::time::Duration;
 /// No file of these data sets comes near this; a larger body is refused.
 const MAX_BYTES: u64 = 512 << 20;
 
+/// Whether the URL's host is this machine (`localhost`, `127.x.x.x`, `[::1]`).
+fn is_loopback(url: &str) -> bool {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let authority = rest.split('/').next().unwrap_or("");
+    let host = match authority.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or(""),
+        None => authority.split(':').next().unwrap_or(""),
+    };
+    host == "localhost" || host == "::1" || host.starts_with("127.")
+}
+
 /// `base` and `file` joined with exactly one `/`.
 pub fn join_url(base: &str, file: &str) -> String {
     format!("{}/{}", base.trim_end_matches('/'), file)
@@ -41,7 +52,12 @@ pub fn fetch_verified(url: &str, dest: &Path, sha256: &str) -> Result<(), Datase
         url: url.to_string(),
         message,
     };
-    let agent: ureq::Agent = ureq::Agent::config_builder()
+    let mut config = ureq::Agent::config_builder();
+    if is_loopback(url) {
+        // A server on this machine (a local mirror, or a test's) is never reached via a proxy.
+        config = config.proxy(None);
+    }
+    let agent: ureq::Agent = config
         .timeout_connect(Some(Duration::from_secs(30)))
         .timeout_recv_response(Some(Duration::from_secs(60)))
         .timeout_per_read(Some(Duration::from_secs(60)))
@@ -118,6 +134,30 @@ impl Drop for TempFile {
     fn drop(&mut self) {
         if !self.kept {
             let _ = std::fs::remove_file(&self.path);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_loopback;
+
+    #[test]
+    fn loopback_hosts_are_recognised() {
+        for url in [
+            "http://127.0.0.1:8080/m/",
+            "http://localhost/x",
+            "http://[::1]:9/a",
+            "http://127.1.2.3",
+        ] {
+            assert!(is_loopback(url), "{url}");
+        }
+        for url in [
+            "https://storage.googleapis.com/tensorflow/tf-keras-datasets/",
+            "http://128.0.0.1/",
+            "http://localhost.example.com/",
+        ] {
+            assert!(!is_loopback(url), "{url}");
         }
     }
 }

@@ -69,7 +69,7 @@ pub const DATASET: Dataset = Dataset {
     ],
     image_shape: [28, 28],
     class_names: &CLASS_NAMES,
-    no_download_hint: "",
+    no_download_reason: "",
 };
 
 /// `((x_train, y_train), (x_test, y_test))`: images `(60000, 28, 28)` and `(10000, 28, 28)` of

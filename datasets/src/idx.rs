@@ -186,7 +186,7 @@ impl IdxData {
     }
 }
 
-/// A Rust element type that has an IDX type code (used by [`encode`] and [`write`]).
+/// A Rust element type that has an IDX type code (used by [`encode`] and [`write()`]).
 pub trait IdxElement: Copy {
     /// The IDX element type of `Self`.
     const TYPE: IdxType;

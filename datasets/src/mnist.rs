@@ -52,7 +52,7 @@ pub const DATASET: Dataset = Dataset {
     ],
     image_shape: [28, 28],
     class_names: &CLASS_NAMES,
-    no_download_hint: "download the four IDX files from the MNIST database's page (this crate does not download MNIST: Keras' mirror only has mnist.npz, which it does not read)",
+    no_download_reason: "Keras' mirror has MNIST only as mnist.npz, which this crate does not read",
 };
 
 /// `((x_train, y_train), (x_test, y_test))`: images `(60000, 28, 28)` and `(10000, 28, 28)` of

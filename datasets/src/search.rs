@@ -68,8 +68,8 @@ pub struct Dataset {
     pub image_shape: [usize; 2],
     /// Class names, indexed by label.
     pub class_names: &'static [&'static str],
-    /// What to tell the user when there is no download (a sentence).
-    pub no_download_hint: &'static str,
+    /// Why there is no download when `mirror` is `None` (a clause).
+    pub no_download_reason: &'static str,
 }
 
 /// The places one load looks at, in order. Build it with [`Dataset::search_paths`] (from the
@@ -146,6 +146,9 @@ impl Dataset {
             ("system folder".to_string(), &paths.system_dir),
         ];
         for (label, dir) in places {
+            if label == "system folder" && dir.is_none() && self.system_dir.is_none() {
+                continue; // this data set has no system folder: not a place to list
+            }
             let Some(dir) = dir else {
                 tried.push(Tried {
                     place: label,
@@ -269,7 +272,10 @@ impl Dataset {
                 "enable the download: build with the cargo feature `download` (on by default) and the files are fetched into ~/.keras/datasets/{}",
                 self.cache_subdir
             )),
-            None => fixes.push(self.no_download_hint.to_string()),
+            None => fixes.push(format!(
+                "get the four files from the {} distribution or a mirror of it, and use 1 or 2 (this crate does not download them: {})",
+                self.name, self.no_download_reason
+            )),
         }
         fixes
     }
@@ -287,7 +293,7 @@ impl Dataset {
     fn download_into(&self, paths: &SearchPaths) -> Result<PathBuf, Tried> {
         let Some(base) = &paths.download_base_url else {
             let outcome = if self.mirror.is_none() {
-                self.no_download_hint.to_string()
+                format!("not available: {}", self.no_download_reason)
             } else if cfg!(feature = "download") {
                 "disabled".to_string()
             } else {
@@ -314,20 +320,33 @@ impl Dataset {
 
     #[cfg(feature = "download")]
     fn download_files(&self, base: &str, dir: &Path) -> Result<(), DatasetError> {
+        // The folders this call creates are removed again if nothing ends up in them.
+        let created: Vec<PathBuf> = dir
+            .ancestors()
+            .take_while(|d| !d.as_os_str().is_empty() && !d.exists())
+            .map(Path::to_path_buf)
+            .collect();
         std::fs::create_dir_all(dir).map_err(|source| DatasetError::Io {
             path: dir.to_path_buf(),
             source,
         })?;
-        for f in &self.files {
-            if f.find_in(dir).is_none() {
-                crate::download::fetch_verified(
-                    &crate::download::join_url(base, &f.gz_name()),
-                    &dir.join(f.gz_name()),
-                    f.sha256,
-                )?;
+        let result = self.files.iter().try_for_each(|f| match f.find_in(dir) {
+            Some(_) => Ok(()),
+            None => crate::download::fetch_verified(
+                &crate::download::join_url(base, &f.gz_name()),
+                &dir.join(f.gz_name()),
+                f.sha256,
+            ),
+        });
+        if result.is_err() {
+            for d in &created {
+                // Fails, as it should, on a folder that is not empty.
+                if std::fs::remove_dir(d).is_err() {
+                    break;
+                }
             }
         }
-        Ok(())
+        result
     }
 
     #[cfg(not(feature = "download"))]

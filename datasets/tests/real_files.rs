@@ -15,8 +15,13 @@ fn real_fashion_mnist_has_60000_and_10000_images_balanced_over_ten_classes() {
     let ((x_train, y_train), (x_test, y_test)) = match fashion_mnist::load_data_with(&paths) {
         Ok(data) => data,
         Err(e @ datasets::DatasetError::NotFound { .. }) if !required => {
-            eprintln!(
-                "SKIPPED CHECK: the real Fashion-MNIST files are absent, so this test only passes:\n{e}"
+            // Written to the real stderr, past the test harness's capture, so it shows in
+            // a plain `cargo test`.
+            use std::io::Write;
+            let _ = writeln!(
+                std::io::stderr(),
+                "real_files: the real Fashion-MNIST files are absent, so this check is not run \
+                 (set REQUIRE_FASHION_MNIST=1 to make that a failure):\n{e}"
             );
             return;
         }
@@ -34,6 +39,7 @@ fn real_fashion_mnist_has_60000_and_10000_images_balanced_over_ten_classes() {
         assert_eq!(counts, [per_class; 10]);
     }
     // Pixels use the whole byte range (a sign the bytes were not mangled, e.g. by a missed gunzip).
-    assert_eq!(x_train.iter().max(), Some(&255));
-    assert_eq!(x_train.iter().min(), Some(&0));
+    let pixels = x_train.as_slice().expect("a fresh array is contiguous");
+    // (`contains` on a byte slice is std's optimized search, quick even in a debug build.)
+    assert!(pixels.contains(&255) && pixels.contains(&0));
 }

@@ -225,4 +225,11 @@ fn mnist_says_how_to_get_the_files_since_it_does_not_download() {
         "{msg}"
     );
     assert!(msg.contains("mnist.npz"), "{msg}");
+    // MNIST has no system folder, so none is listed as a place tried.
+    let DatasetError::NotFound { tried, fixes, .. } = err else {
+        panic!("expected NotFound");
+    };
+    assert_eq!(tried.len(), 3);
+    assert!(!msg.contains("system folder"), "{msg}");
+    assert_eq!(fixes.len(), 3);
 }
