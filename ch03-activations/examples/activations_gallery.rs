@@ -1,5 +1,5 @@
 //! Every Keras activation and its derivative on one sheet: a 4x4 grid of small charts, each
-//! with `f(x)` (blue) and `f'(x)` (orange) on x in [-5, 5].
+//! with `f(x)` (blue) and `f'(x)` (orange) on x in [-5, 5] ([-8, 8] for relu6, to show its cap).
 //!
 //! The curves come from the same code a network trains with: `Activation::forward` and
 //! `Activation::backward` (with `dy = 1`, which makes the vector-Jacobian product the
@@ -70,7 +70,14 @@ fn panel(act: &Activation, x: &Array1<f64>) -> Panel {
 fn run() -> Result<(), PlotError> {
     let out = out_dir_from_args()?;
     let x = Array1::linspace(-5.0, 5.0, 401);
-    let panels: Vec<Panel> = Activation::all().map(|act| panel(&act, &x)).collect();
+    // relu6's cap at 6 lies outside [-5, 5]
+    let wide = Array1::linspace(-8.0, 8.0, 641);
+    let panels: Vec<Panel> = Activation::all()
+        .map(|act| match act {
+            Activation::Relu6 => panel(&act, &wide),
+            _ => panel(&act, &x),
+        })
+        .collect();
     let path = out.join("activations_gallery.png");
     grid_chart(
         &path,
