@@ -113,6 +113,7 @@ impl NetConfig {
 
 /// One layer of the stack (an enum rather than `Box<dyn Layer>` so that weight decay can find
 /// the `Affine` layers).
+#[allow(clippy::large_enum_variant)] // a handful per network: size does not matter
 enum Block<A> {
     Affine(Affine<A>),
     BatchNorm(BatchNormalization<A>),

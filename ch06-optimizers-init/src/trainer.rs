@@ -233,7 +233,7 @@ impl<'a, A: Float> Trainer<'a, A> {
             );
             let _ = std::io::stdout().flush();
         }
-        if self.current_iter % self.iter_per_epoch == 0 {
+        if self.current_iter.is_multiple_of(self.iter_per_epoch) {
             self.current_epoch += 1;
             let k = self.config.evaluate_sample_num_per_epoch;
             let cut = |x: ArrayView2<'a, A>, t: ArrayView1<'a, usize>| match k {
