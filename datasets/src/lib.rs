@@ -20,6 +20,27 @@
 //! # Ok::<(), datasets::DatasetError>(())
 //! ```
 //!
+//! The same call on four tiny files written on the spot (this one runs as a doctest; the
+//! tests build their data the same way, so none of them needs the real data set):
+//!
+//! ```
+//! use datasets::{fashion_mnist, idx};
+//! use ndarray::{Array1, Array3};
+//!
+//! let dir = tempfile::tempdir()?;
+//! let images = Array3::<u8>::from_shape_fn((2, 28, 28), |(n, r, c)| (n + r + c) as u8);
+//! let labels = Array1::from(vec![9u8, 0]);
+//! for split in ["train", "t10k"] {
+//!     idx::write(dir.path().join(format!("{split}-images-idx3-ubyte.gz")), &images, true)?;
+//!     idx::write(dir.path().join(format!("{split}-labels-idx1-ubyte.gz")), &labels, true)?;
+//! }
+//! let ((x_train, y_train), (x_test, _)) = fashion_mnist::load_data_from(dir.path())?;
+//! assert_eq!(x_train, images);
+//! assert_eq!(x_test.shape(), &[2, 28, 28]);
+//! assert_eq!(fashion_mnist::CLASS_NAMES[usize::from(y_train[0])], "Ankle boot");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
 //! # Where the files are looked for
 //!
 //! In order, the first place holding all four files wins ([`search`] has the details):
