@@ -9,12 +9,14 @@
 //! | [`Sigmoid`] | `y = 1 / (1 + exp(-x))` | `y` | `dx = dout * (1 - y) * y` |
 //! | [`ActivationLayer`] | `y = f(x)` | `x` and `y` | `f.backward(x, y, dout)` (ch03's vector-Jacobian product) |
 //!
-//! Every layer maps (N, D) to (N, D) and has no parameters.
+//! Every layer maps (N, D) to (N, D) and has no parameters. In `Mode::Eval` (inference) they
+//! keep nothing, and a backward after such a forward panics.
 //!
 //! The book's `Relu` masks `x <= 0`, so its derivative at exactly 0 is 0: TensorFlow's
 //! convention too (`relu'(0) = 0`). The book's `relu_grad` of chapter 4 says 1 there instead;
 //! a kink has no derivative, and gradient checks stay away from it.
 
+use crate::affine::NO_TRAIN_FORWARD;
 use crate::layer::{Layer, Mode, ensure_shape};
 use ch03_activations::{Activation, Float};
 use ndarray::{Array2, ArrayRef2, Zip};
@@ -45,6 +47,7 @@ use ndarray::{Array2, ArrayRef2, Zip};
 pub struct Relu {
     /// `x <= 0` element by element, from the last forward (shape (N, D)).
     mask: Array2<bool>,
+    has_cache: bool,
 }
 
 impl Relu {
@@ -60,11 +63,18 @@ impl Relu {
 }
 
 impl<A: Float> Layer<A> for Relu {
-    fn forward_into(&mut self, x: &ArrayRef2<A>, _mode: Mode, out: &mut Array2<A>) {
+    fn forward_into(&mut self, x: &ArrayRef2<A>, mode: Mode, out: &mut Array2<A>) {
+        ensure_shape(out, x.dim());
+        self.has_cache = mode == Mode::Train;
+        if !self.has_cache {
+            Zip::from(&mut *out)
+                .and(x)
+                .for_each(|o, &xi| *o = if xi <= A::zero() { A::zero() } else { xi });
+            return;
+        }
         if self.mask.dim() != x.dim() {
             self.mask = Array2::from_elem(x.dim(), false);
         }
-        ensure_shape(out, x.dim());
         Zip::from(&mut *out)
             .and(&mut self.mask)
             .and(x)
@@ -75,6 +85,7 @@ impl<A: Float> Layer<A> for Relu {
     }
 
     fn backward_into(&mut self, dout: &ArrayRef2<A>, dx: &mut Array2<A>) {
+        assert!(self.has_cache, "Relu: {NO_TRAIN_FORWARD}");
         assert_eq!(
             dout.dim(),
             self.mask.dim(),
@@ -111,12 +122,14 @@ impl<A: Float> Layer<A> for Relu {
 pub struct Sigmoid<A> {
     /// The output of the last forward, shape (N, D).
     out: Array2<A>,
+    has_cache: bool,
 }
 
 impl<A: Float> Default for Sigmoid<A> {
     fn default() -> Self {
         Sigmoid {
             out: Array2::zeros((0, 0)),
+            has_cache: false,
         }
     }
 }
@@ -134,20 +147,21 @@ impl<A: Float> Sigmoid<A> {
 }
 
 impl<A: Float> Layer<A> for Sigmoid<A> {
-    fn forward_into(&mut self, x: &ArrayRef2<A>, _mode: Mode, out: &mut Array2<A>) {
-        ensure_shape(&mut self.out, x.dim());
+    fn forward_into(&mut self, x: &ArrayRef2<A>, mode: Mode, out: &mut Array2<A>) {
         ensure_shape(out, x.dim());
         // 1 / (1 + exp(-x)) overflows harmlessly to 0 for very negative x (exp(-x) = inf).
-        Zip::from(&mut self.out)
-            .and(&mut *out)
+        Zip::from(&mut *out)
             .and(x)
-            .for_each(|y, o, &xi| {
-                *y = A::one() / (A::one() + (-xi).exp());
-                *o = *y;
-            });
+            .for_each(|o, &xi| *o = A::one() / (A::one() + (-xi).exp()));
+        self.has_cache = mode == Mode::Train;
+        if self.has_cache {
+            ensure_shape(&mut self.out, x.dim());
+            self.out.assign(out);
+        }
     }
 
     fn backward_into(&mut self, dout: &ArrayRef2<A>, dx: &mut Array2<A>) {
+        assert!(self.has_cache, "Sigmoid: {NO_TRAIN_FORWARD}");
         assert_eq!(
             dout.dim(),
             self.out.dim(),
@@ -187,6 +201,7 @@ pub struct ActivationLayer<A> {
     x: Array2<A>,
     /// The output of the last forward, shape (N, D).
     y: Array2<A>,
+    has_cache: bool,
 }
 
 impl<A: Float> ActivationLayer<A> {
@@ -196,6 +211,7 @@ impl<A: Float> ActivationLayer<A> {
             activation,
             x: Array2::zeros((0, 0)),
             y: Array2::zeros((0, 0)),
+            has_cache: false,
         }
     }
 
@@ -211,16 +227,20 @@ impl<A: Float> ActivationLayer<A> {
 }
 
 impl<A: Float> Layer<A> for ActivationLayer<A> {
-    fn forward_into(&mut self, x: &ArrayRef2<A>, _mode: Mode, out: &mut Array2<A>) {
-        ensure_shape(&mut self.x, x.dim());
-        ensure_shape(&mut self.y, x.dim());
+    fn forward_into(&mut self, x: &ArrayRef2<A>, mode: Mode, out: &mut Array2<A>) {
         ensure_shape(out, x.dim());
-        self.x.assign(x);
-        self.activation.forward_into(x, &mut self.y);
-        out.assign(&self.y);
+        self.activation.forward_into(x, out);
+        self.has_cache = mode == Mode::Train;
+        if self.has_cache {
+            ensure_shape(&mut self.x, x.dim());
+            ensure_shape(&mut self.y, x.dim());
+            self.x.assign(x);
+            self.y.assign(out);
+        }
     }
 
     fn backward_into(&mut self, dout: &ArrayRef2<A>, dx: &mut Array2<A>) {
+        assert!(self.has_cache, "ActivationLayer: {NO_TRAIN_FORWARD}");
         assert_eq!(
             dout.dim(),
             self.y.dim(),

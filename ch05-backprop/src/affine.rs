@@ -59,8 +59,10 @@ pub struct Affine<A> {
     pub dw: Array2<A>,
     /// `dL/db = sum over the batch of dout` from the last backward, shape (out,).
     pub db: Array1<A>,
-    /// The input of the last forward, shape (N, in): what `dW` needs.
+    /// The input of the last forward in `Mode::Train`, shape (N, in): what `dW` needs.
     x: Array2<A>,
+    /// Whether `x` belongs to the last forward (`Mode::Eval` keeps nothing).
+    has_cache: bool,
     needs_input_grad: bool,
 }
 
@@ -84,6 +86,7 @@ impl<A: Float> Affine<A> {
             w,
             b,
             x: Array2::zeros((0, 0)),
+            has_cache: false,
             needs_input_grad: true,
         })
     }
@@ -96,6 +99,7 @@ impl<A: Float> Affine<A> {
             dw: Array2::zeros((n_in, n_out)),
             db: Array1::zeros(n_out),
             x: Array2::zeros((0, 0)),
+            has_cache: false,
             needs_input_grad: true,
         }
     }
@@ -141,21 +145,26 @@ impl<A: Float> Affine<A> {
 }
 
 impl<A: Float> Layer<A> for Affine<A> {
-    /// `out = x W + b` with `x` (N, in) and `out` (N, out); keeps a copy of `x`.
+    /// `out = x W + b` with `x` (N, in) and `out` (N, out); in `Mode::Train` keeps a copy of
+    /// `x` for the backward pass (`Mode::Eval`, for inference, keeps nothing).
     ///
     /// Allocation-free once `out` and the kept input have their shapes: the bias is broadcast
     /// into `out` first, then `general_mat_mul` adds `x W` on top of it (beta = 1).
-    fn forward_into(&mut self, x: &ArrayRef2<A>, _mode: Mode, out: &mut Array2<A>) {
+    fn forward_into(&mut self, x: &ArrayRef2<A>, mode: Mode, out: &mut Array2<A>) {
         self.check_input(x);
-        ensure_shape(&mut self.x, x.dim());
-        self.x.assign(x);
         ensure_shape(out, (x.nrows(), self.n_out()));
         out.assign(&self.b);
         general_mat_mul(A::one(), x, &self.w, A::one(), out);
+        self.has_cache = mode == Mode::Train;
+        if self.has_cache {
+            ensure_shape(&mut self.x, x.dim());
+            self.x.assign(x);
+        }
     }
 
     /// Fills `dw = x^T dout`, `db = sum_n dout[n]` and, unless switched off, `dx = dout W^T`.
     fn backward_into(&mut self, dout: &ArrayRef2<A>, dx: &mut Array2<A>) {
+        assert!(self.has_cache, "{NO_TRAIN_FORWARD}");
         assert_eq!(
             dout.dim(),
             (self.x.nrows(), self.n_out()),
@@ -185,6 +194,9 @@ impl<A: Float> Layer<A> for Affine<A> {
         });
     }
 }
+
+pub(crate) const NO_TRAIN_FORWARD: &str = "backward needs a forward in Mode::Train first \
+    (a forward in Mode::Eval keeps nothing for backward)";
 
 /// `out[j] = sum_n m[n, j]` (NumPy's `np.sum(m, axis=0)`), allocating nothing.
 pub fn column_sums_into<A: Float>(m: &ArrayRef2<A>, out: &mut Array1<A>) {

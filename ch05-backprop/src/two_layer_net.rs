@@ -178,26 +178,26 @@ impl<A: Float> TwoLayerNet<A> {
         Ok(())
     }
 
-    /// The layers' forward pass, leaving the scores (N, output) in `self.scores`.
-    fn forward_layers(&mut self, x: &ArrayRef2<A>) {
-        self.affine1.forward_into(x, Mode::Train, &mut self.a1);
-        self.relu1.forward_into(&self.a1, Mode::Train, &mut self.z1);
-        self.affine2
-            .forward_into(&self.z1, Mode::Train, &mut self.scores);
+    /// The layers' forward pass, leaving the scores (N, output) in `self.scores`. In
+    /// `Mode::Train` each layer keeps what its backward needs; `Mode::Eval` keeps nothing.
+    fn forward_layers(&mut self, x: &ArrayRef2<A>, mode: Mode) {
+        self.affine1.forward_into(x, mode, &mut self.a1);
+        self.relu1.forward_into(&self.a1, mode, &mut self.z1);
+        self.affine2.forward_into(&self.z1, mode, &mut self.scores);
     }
 
     /// The scores (logits) `relu(x W1 + b1) W2 + b2`, shape (N, output): the book's
     /// `predict` (softmax is left out; it does not change the argmax).
     pub fn predict(&mut self, x: &ArrayRef2<A>) -> Result<Array2<A>, LossError> {
         self.check_x(x)?;
-        self.forward_layers(x);
+        self.forward_layers(x, Mode::Eval);
         Ok(self.scores.clone())
     }
 
     /// `L = SoftmaxWithLoss(predict(x), t)`, `t` one-hot (N, output) or class indices (N,).
     pub fn loss(&mut self, x: &ArrayRef2<A>, t: Labels<'_, A>) -> Result<A, LossError> {
         self.check_x(x)?;
-        self.forward_layers(x);
+        self.forward_layers(x, Mode::Train);
         self.last_layer.forward(&self.scores, t)
     }
 
@@ -212,7 +212,7 @@ impl<A: Float> TwoLayerNet<A> {
                 x.nrows()
             )));
         }
-        self.forward_layers(x);
+        self.forward_layers(x, Mode::Eval);
         let correct = self
             .scores
             .rows()

@@ -262,3 +262,32 @@ fn affine_keeps_its_buffers_across_steps() {
     assert_eq!(affine.dw.as_ptr(), p_dw);
     assert_eq!(out, Array2::from_elem((5, 3), 4.0));
 }
+
+#[test]
+fn eval_mode_keeps_nothing_and_backward_after_it_panics() {
+    let x = array![[1.0, -2.0]];
+    let mut affine = Affine::new(array![[1.0], [1.0]], array![0.0]).unwrap();
+    assert_eq!(affine.forward(&x, Mode::Eval), array![[-1.0]]);
+    assert_eq!(affine.cached_input().dim(), (0, 0)); // nothing copied for inference
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        affine.backward(&array![[1.0]])
+    }));
+    assert!(result.is_err());
+    // the same forward in Train mode makes backward work
+    affine.forward(&x, Mode::Train);
+    assert_eq!(affine.backward(&array![[1.0]]), array![[1.0, 1.0]]);
+
+    let mut relu = Relu::new();
+    let y: Array2<f64> = relu.forward(&x, Mode::Eval);
+    assert_eq!(y, array![[1.0, 0.0]]);
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        Layer::<f64>::backward(&mut relu, &array![[1.0, 1.0]])
+    }));
+    assert!(result.is_err());
+    let mut sigmoid = Sigmoid::new();
+    assert_eq!(sigmoid.forward(&array![[0.0]], Mode::Eval), array![[0.5]]);
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        sigmoid.backward(&array![[1.0]])
+    }));
+    assert!(result.is_err());
+}
