@@ -25,7 +25,7 @@ use ndarray::{Array2, ArrayView2, LinalgScalar};
 
 /// The longest a single benchmark measures in quick mode (criterion's quick mode stops earlier
 /// once two measurements agree within its significance level).
-pub const QUICK_MEASUREMENT: Duration = Duration::from_millis(1500);
+pub const QUICK_MEASUREMENT: Duration = Duration::from_millis(600);
 
 /// `C = A B` the way one first writes it: for every output element, a dot product of a row of
 /// `A` and a column of `B`.
