@@ -238,14 +238,9 @@ impl Dense {
         if let Some(c) = &self.bias_constraint {
             c.validate(1)?;
         }
-        let w = self
-            .kernel_initializer
-            .kernel((n_in, self.units), rng)
-            .map_err(|e| KerasError::InvalidArgument(format!("layer {name:?}: {e}")))?;
+        let w = self.kernel_initializer.kernel((n_in, self.units), rng)?;
         let b = if self.use_bias {
-            self.bias_initializer
-                .vector(self.units, rng)
-                .map_err(|e| KerasError::InvalidArgument(format!("layer {name:?}: {e}")))?
+            self.bias_initializer.vector(self.units, rng)?
         } else {
             Array1::zeros(self.units)
         };
