@@ -20,6 +20,18 @@ pub mod regularizers;
 pub mod sequential;
 pub mod summary;
 mod training;
+pub mod weights_io;
+pub mod model_io;
+pub mod monitor;
+pub mod pyfmt;
+#[path = "callbacks/early_stopping.rs"]
+pub mod early_stopping;
+#[path = "callbacks/model_checkpoint.rs"]
+pub mod model_checkpoint;
+#[path = "callbacks/reduce_lr_on_plateau.rs"]
+pub mod reduce_lr_on_plateau;
+#[path = "callbacks/csv_logger.rs"]
+pub mod csv_logger;
 
 pub use compile::{IntoLoss, IntoMetric, IntoOptimizer, MetricArg, NO_METRICS};
 pub use error::{KerasError, Result};
