@@ -1,0 +1,73 @@
+//! `Loss::per_sample_into` and `reduce` allocate nothing: they run on every training step of
+//! keras-lite. A counting global allocator (this test binary has only this one test, so no
+//! other thread allocates meanwhile) checks it for every loss and both kinds of labels.
+
+use ch04_loss_gradient::{LOSS_NAMES, Labels, Loss, reduce};
+use ndarray::{Array1, Array2};
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+struct Counting;
+
+static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::SeqCst);
+        // SAFETY: forwarded unchanged to the system allocator.
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: `ptr` came from `System.alloc` with this layout.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+#[test]
+fn per_sample_into_and_reduce_allocate_nothing() {
+    let (n, d) = (32, 10);
+    let y_pred = Array2::from_shape_fn((n, d), |(i, j)| ((i * 7 + j * 3) % 11) as f32 / 11.0);
+    let one_hot = Array2::from_shape_fn((n, d), |(i, j)| f32::from(j == i % d));
+    let classes = Array1::from_shape_fn(n, |i| i % d);
+    let weights = Array1::from_elem(n, 0.5_f32);
+    let mut out = Array1::<f32>::zeros(n);
+    // The counter sees allocations (so a zero difference below means something).
+    let before = ALLOCATIONS.load(Ordering::SeqCst);
+    let probe = std::hint::black_box(vec![1_u8; 16]);
+    assert!(ALLOCATIONS.load(Ordering::SeqCst) > before);
+    drop(probe);
+    let mut losses: Vec<Loss> = LOSS_NAMES.iter().map(|(_, l)| *l).collect();
+    losses.push(Loss::CategoricalCrossentropy {
+        from_logits: true,
+        label_smoothing: 0.1,
+    });
+    losses.push(Loss::BinaryCrossentropy {
+        from_logits: true,
+        label_smoothing: 0.1,
+    });
+    losses.push(Loss::SparseCategoricalCrossentropy { from_logits: true });
+    for loss in &losses {
+        let labels = match loss {
+            Loss::SparseCategoricalCrossentropy { .. } => Labels::Sparse(classes.view()),
+            _ => Labels::Dense(one_hot.view()),
+        };
+        let before = ALLOCATIONS.load(Ordering::SeqCst);
+        loss.per_sample_into(labels, &y_pred, &mut out).unwrap();
+        let value = reduce(&out, Some(&weights));
+        let after = ALLOCATIONS.load(Ordering::SeqCst);
+        assert!(value.is_finite(), "{loss:?}");
+        assert_eq!(after, before, "{loss:?} allocated {} times", after - before);
+    }
+    // Sparse labels for categorical_crossentropy take the one-hot path: also allocation-free.
+    let cce = Loss::CategoricalCrossentropy {
+        from_logits: false,
+        label_smoothing: 0.0,
+    };
+    let before = ALLOCATIONS.load(Ordering::SeqCst);
+    cce.per_sample_into(Labels::Sparse(classes.view()), &y_pred, &mut out)
+        .unwrap();
+    assert_eq!(ALLOCATIONS.load(Ordering::SeqCst), before);
+}
