@@ -8,6 +8,7 @@ pub mod keras;
 pub mod multi_layer_net;
 pub mod optimizer;
 pub mod trainer;
+pub mod util;
 pub mod weight_init;
 
 pub use optimizer::{Optimizer, OptimizerError, grad_sq_norm};

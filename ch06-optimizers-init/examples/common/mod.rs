@@ -1,0 +1,62 @@
+//! What the chapter 6 examples share: Fashion-MNIST as the book's `load_mnist(normalize=True)`
+//! returns it, and tiny argument parsing.
+
+#![allow(dead_code)] // each example uses a part
+
+use ndarray::{Array1, Array2, Array3};
+
+/// `(x_train (60000, 784), t_train, x_test (10000, 784), t_test)`, pixels scaled to [0, 1]
+/// (the book's `normalize=True`), labels as class indices.
+pub struct Data {
+    pub x_train: Array2<f32>,
+    pub t_train: Array1<usize>,
+    pub x_test: Array2<f32>,
+    pub t_test: Array1<usize>,
+}
+
+fn flatten(images: &Array3<u8>) -> Array2<f32> {
+    let n = images.shape()[0];
+    let d = images.shape()[1] * images.shape()[2];
+    images
+        .mapv(|p| f32::from(p) / 255.0)
+        .into_shape_with_order((n, d))
+        .expect("standard layout")
+}
+
+/// Loads Fashion-MNIST through `datasets::fashion_mnist::load_data()`, or exits with its
+/// error (which says where it looked and how to get the files).
+pub fn load_fashion_mnist() -> Data {
+    match datasets::fashion_mnist::load_data() {
+        Ok(((x_train, y_train), (x_test, y_test))) => Data {
+            x_train: flatten(&x_train),
+            t_train: y_train.mapv(usize::from),
+            x_test: flatten(&x_test),
+            t_test: y_test.mapv(usize::from),
+        },
+        Err(e) => {
+            eprintln!("error: could not load Fashion-MNIST: {e}");
+            std::process::exit(1);
+        }
+    }
+}
+
+/// The value after `--name` parsed as `T`, or `default`; a value that does not parse exits
+/// with a message naming the flag.
+pub fn arg<T: std::str::FromStr>(name: &str, default: T) -> T {
+    let args: Vec<String> = std::env::args().collect();
+    match args.iter().position(|a| a == name) {
+        None => default,
+        Some(i) => match args.get(i + 1).map(|v| v.parse::<T>()) {
+            Some(Ok(v)) => v,
+            _ => {
+                eprintln!("error: {name} needs a value (see the example's doc comment)");
+                std::process::exit(2);
+            }
+        },
+    }
+}
+
+/// Whether `--name` is present.
+pub fn flag(name: &str) -> bool {
+    std::env::args().any(|a| a == name)
+}
