@@ -44,7 +44,8 @@ struct Args {
     seed: u64,
 }
 
-const USAGE: &str = "usage: fashion_mnist [--epochs N] [--batch-size N] [--verbose 0|1|2] [--seed N]";
+const USAGE: &str =
+    "usage: fashion_mnist [--epochs N] [--batch-size N] [--verbose 0|1|2] [--seed N]";
 
 fn parse_args() -> Result<Args, String> {
     let mut args = Args {
@@ -64,9 +65,7 @@ fn parse_args() -> Result<Args, String> {
         let bad = |what: &str| format!("{flag} {value:?}: expected {what}\n{USAGE}");
         match flag.as_str() {
             "--epochs" => args.epochs = value.parse().map_err(|_| bad("a number of epochs"))?,
-            "--batch-size" => {
-                args.batch_size = value.parse().map_err(|_| bad("a batch size"))?
-            }
+            "--batch-size" => args.batch_size = value.parse().map_err(|_| bad("a batch size"))?,
             "--verbose" => args.verbose = value.parse().map_err(|_| bad("0, 1 or 2"))?,
             "--seed" => args.seed = value.parse().map_err(|_| bad("an integer seed"))?,
             _ => return Err(format!("unknown flag {flag}\n{USAGE}")),

@@ -16,8 +16,8 @@
 //! ```
 
 use crate::error::{KerasError, Result};
-pub use ch06_optimizers_init::initializers::{FanMode, Initializer, ScalingDistribution};
 use ch06_optimizers_init::initializers::InitError;
+pub use ch06_optimizers_init::initializers::{FanMode, Initializer, ScalingDistribution};
 use ndarray::{Array1, Array2, Ix1};
 use rand::rngs::StdRng;
 
@@ -113,12 +113,25 @@ mod tests {
     #[test]
     fn names_resolve_through_ch06_and_unknown_names_list_valid_ones() {
         let mut rng = StdRng::seed_from_u64(0);
-        let k = InitializerSpec::from("glorot_uniform").kernel((784, 128), &mut rng).unwrap();
+        let k = InitializerSpec::from("glorot_uniform")
+            .kernel((784, 128), &mut rng)
+            .unwrap();
         let limit = (6.0f32 / (784.0 + 128.0)).sqrt();
         assert!(k.iter().all(|v| v.abs() <= limit));
         assert!(k.iter().any(|v| v.abs() > 0.5 * limit));
-        let e = InitializerSpec::from("glorot_uniformm").kernel((2, 2), &mut rng).unwrap_err();
-        assert!(matches!(e, KerasError::UnknownName { kind: "initializer", .. }), "{e}");
+        let e = InitializerSpec::from("glorot_uniformm")
+            .kernel((2, 2), &mut rng)
+            .unwrap_err();
+        assert!(
+            matches!(
+                e,
+                KerasError::UnknownName {
+                    kind: "initializer",
+                    ..
+                }
+            ),
+            "{e}"
+        );
         assert!(e.to_string().contains("he_normal"));
     }
 

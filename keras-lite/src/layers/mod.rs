@@ -175,6 +175,8 @@ impl Layer {
         match self {
             Layer::InputLayer(_) | Layer::Flatten(_) => None,
             Layer::Dense(d) => Some(d.forward(x, mode, logits)),
+            // The output activation of the fused path is applied by the loss.
+            Layer::Activation(_) if logits => None,
             Layer::Activation(a) => Some(a.forward(x, mode)),
         }
     }
@@ -185,6 +187,7 @@ impl Layer {
         match self {
             Layer::InputLayer(_) | Layer::Flatten(_) => None,
             Layer::Dense(d) => Some(d.backward(dout, logits)),
+            Layer::Activation(_) if logits => None,
             Layer::Activation(a) => Some(a.backward(dout)),
         }
     }

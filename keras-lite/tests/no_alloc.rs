@@ -1,0 +1,159 @@
+//! A training step allocates nothing once its buffers exist: counted with a global allocator
+//! between `on_train_batch_begin` and `on_train_batch_end` (which bracket the batch copy, the
+//! forward and backward passes, the loss, the metrics, the optimizer and the progress bar).
+//!
+//! The one exception is inside `matrixmultiply`, which ndarray's `general_mat_mul` calls: it
+//! allocates its packing buffer on every matrix product (`gemm.rs`, `make_packing_buffer`).
+//! So the count per step must equal the number of matrix products exactly: per Dense layer,
+//! one forward (`x W`) and two backward (`x^T dz`, `dz W^T`), minus the `dx` of the first
+//! Dense layer, which nothing needs. Models of 1, 2 and 3 Dense layers make 2, 5 and 8.
+
+mod common;
+
+use ch04_loss_gradient::Loss;
+use common::*;
+use keras_lite::callbacks::Callback;
+use keras_lite::layers::{Dense, Flatten};
+use keras_lite::{FitOptions, Logs, Result, Sequential};
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+struct Counting;
+
+static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+/// Records the allocations of each step after the first two (warm-up creates the buffers).
+#[derive(Default)]
+struct StepAllocations {
+    at_begin: usize,
+    per_step: Vec<usize>,
+}
+
+impl Callback for StepAllocations {
+    fn on_train_batch_begin(&mut self, _: &mut Sequential, _: usize) -> Result<()> {
+        self.at_begin = ALLOCATIONS.load(Ordering::Relaxed);
+        Ok(())
+    }
+    fn on_train_batch_end(&mut self, _: &mut Sequential, batch: usize, _: &Logs) -> Result<()> {
+        let n = ALLOCATIONS.load(Ordering::Relaxed) - self.at_begin;
+        if batch >= 2 {
+            self.per_step.push(n);
+        }
+        Ok(())
+    }
+}
+
+/// The counter is global: the tests take turns.
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn steps_allocate_nothing(
+    mut model: Sequential,
+    optimizer: &str,
+    loss: Loss,
+    metrics: &[&str],
+    y_one_hot: bool,
+) {
+    let _turn = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let (x, y) = blobs(256, 1);
+    model.compile(optimizer, loss, metrics).unwrap();
+    let mut counter = StepAllocations::default();
+    let options = FitOptions {
+        epochs: 2,
+        batch_size: 32, // divides 256: no partial batch, so no buffer changes shape
+        verbose: 1,     // not a terminal under `cargo test`: the bar only times the steps
+        callbacks: vec![&mut counter],
+        ..Default::default()
+    };
+    if y_one_hot {
+        model.fit(&x, &one_hot(&y, 3), options).unwrap();
+    } else {
+        model.fit(&x, &y, options).unwrap();
+    }
+    assert_eq!(counter.per_step.len(), 2 * 6);
+    let dense = model
+        .layers()
+        .iter()
+        .filter(|l| l.as_dense().is_some())
+        .count();
+    let matrix_products = 3 * dense - 1;
+    assert!(
+        counter.per_step.iter().all(|&n| n == matrix_products),
+        "allocations per step: {:?}, expected only matrixmultiply's {matrix_products} packing buffers",
+        counter.per_step
+    );
+}
+
+#[test]
+fn fused_softmax_step_with_adam_and_accuracy() {
+    steps_allocate_nothing(
+        small_model("softmax"),
+        "adam",
+        Loss::SparseCategoricalCrossentropy { from_logits: false },
+        &["accuracy"],
+        false,
+    );
+}
+
+#[test]
+fn plain_loss_step_with_loss_metrics() {
+    let model = Sequential::new(vec![
+        Flatten::new().input_shape(&[4, 4]).into(),
+        Dense::new(8).activation("tanh").into(),
+        Dense::new(3).activation("sigmoid").into(),
+    ]);
+    steps_allocate_nothing(
+        model,
+        "rmsprop",
+        Loss::MeanSquaredError,
+        &["mae", "categorical_accuracy"],
+        true,
+    );
+}
+
+#[test]
+fn one_and_three_dense_layers() {
+    let one = Sequential::new(vec![
+        Flatten::new().input_shape(&[4, 4]).into(),
+        Dense::new(3).activation("softmax").into(),
+    ]);
+    steps_allocate_nothing(
+        one,
+        "sgd",
+        Loss::CategoricalCrossentropy {
+            from_logits: false,
+            label_smoothing: 0.1,
+        },
+        &["top_k_categorical_accuracy"],
+        true,
+    );
+    let three = Sequential::new(vec![
+        Flatten::new().input_shape(&[4, 4]).into(),
+        Dense::new(8).activation("relu").into(),
+        Dense::new(8).activation("gelu").into(),
+        Dense::new(3).activation("softmax").into(),
+    ]);
+    steps_allocate_nothing(
+        three,
+        "nadam",
+        Loss::SparseCategoricalCrossentropy { from_logits: false },
+        &["accuracy", "sparse_top_k_categorical_accuracy"],
+        false,
+    );
+}
