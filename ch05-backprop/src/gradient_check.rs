@@ -362,7 +362,7 @@ impl<L: Layer<f64>> Differentiable for LayerObjective<L> {
 }
 
 /// A ch04 loss as a function of the prediction: `f(y_pred) = loss.compute(y_true, y_pred, w)`,
-/// its gradient by [`crate::loss_gradient`]. The one parameter checked is `"y_pred"`.
+/// its gradient by [`loss_gradient`](fn@crate::loss_gradient). The one parameter checked is `"y_pred"`.
 pub struct LossObjective<'a> {
     pub loss: Loss,
     pub y_true: Labels<'a, f64>,

@@ -13,10 +13,13 @@
 use ch03_activations::Float;
 use ndarray::{Array2, ArrayRef2, ArrayViewMutD};
 
-/// Training or inference: `Dropout` and `BatchNormalization` behave differently in each.
+/// Training or inference: `Dropout` and `BatchNormalization` behave differently in each, and
+/// the layers of this crate keep their backward caches only in `Train`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
+    /// A training step: forward keeps what backward needs (the book's `train_flg=True`).
     Train,
+    /// Inference (`predict`, `evaluate`): nothing is kept; calling backward next panics.
     Eval,
 }
 
@@ -26,7 +29,9 @@ pub enum Mode {
 pub struct ParamMut<'a, A> {
     /// The parameter's name within its layer (`"W"`, `"b"`, `"gamma"`, ...).
     pub name: &'static str,
+    /// The parameter itself, e.g. `W` of shape (in, out) viewed with a dynamic dimension.
     pub value: ArrayViewMutD<'a, A>,
+    /// `dL/dvalue` from the last backward, same shape as `value`.
     pub grad: ArrayViewMutD<'a, A>,
 }
 
@@ -34,7 +39,9 @@ pub struct ParamMut<'a, A> {
 ///
 /// The `_into` methods write into buffers the caller keeps, so that a training loop allocates
 /// nothing per step once the buffers have their shape; `forward` and `backward` are the
-/// allocating versions a reader calls.
+/// allocating versions a reader calls. `backward` uses what the last `forward` in
+/// [`Mode::Train`] kept, so call them in pairs: forward through the layers in order, then
+/// backward in reverse. Shape mismatches between the two are programmer errors and panic.
 pub trait Layer<A: Float> {
     /// `out = layer(x)`; `out` is resized if its shape is not the output's.
     fn forward_into(&mut self, x: &ArrayRef2<A>, mode: Mode, out: &mut Array2<A>);

@@ -21,7 +21,7 @@
 //! ```
 //!
 //! [`TwoLayerNet::numerical_gradient`] gets the same numbers the slow way, with ch04's
-//! [`numerical_gradient`](ch04_loss_gradient::numerical_gradient): the book's
+//! [`ch04_loss_gradient::numerical_gradient`]: the book's
 //! `gradient_check.py` compares the two.
 
 use crate::activation_layers::Relu;
