@@ -25,7 +25,7 @@ fn activations() -> Vec<Activation> {
     all
 }
 
-/// Where `f` or `f'` jumps: the gradient check keeps away from these.
+/// Where `f` or `f'` has a kink: the gradient check keeps away from these.
 fn kinks(a: &Activation) -> Vec<f64> {
     match *a {
         Activation::Relu {
@@ -40,6 +40,8 @@ fn kinks(a: &Activation) -> Vec<f64> {
         Activation::Relu6 => vec![0.0, 6.0],
         Activation::HardSigmoid => vec![-2.5, 2.5],
         Activation::Elu { .. } | Activation::Selu | Activation::LeakyRelu { .. } => vec![0.0],
+        // x / (1 + |x|): f' = 1 / (1 + |x|)^2 has a kink at 0, so f is not smooth there
+        Activation::Softsign => vec![0.0],
         _ => vec![],
     }
 }
