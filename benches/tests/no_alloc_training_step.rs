@@ -1,0 +1,309 @@
+//! A training step of the tutorial model through keras-lite allocates nothing.
+//!
+//! The model is the tutorial's (Flatten(28x28), Dense(128, relu), Dense(10, softmax); Adam;
+//! sparse categorical cross-entropy; accuracy), trained by `fit` on a small synthetic set.
+//! A counting `#[global_allocator]` counts every allocation and reallocation; a callback reads
+//! the count at the start of every batch, so the difference between two consecutive batches is
+//! everything `fit` did for one whole step: loading the batch, forward, loss, backward,
+//! optimizer update, the metrics, the progress bar and the callbacks themselves.
+//! After a few warm-up steps (buffers get their shapes, optimizer slots are created) every
+//! further step must allocate nothing.
+//!
+//! When a step does allocate, the test fails with the backtraces of the first allocations of
+//! the steady state, so that the place to fix is named.
+//!
+//! This file holds a single test on purpose: the allocator's counter is global, and another
+//! test running in parallel would add its allocations to it.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::backtrace::Backtrace;
+use std::cell::Cell;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+use keras_lite::callbacks::Callback;
+use keras_lite::layers::{Dense, Flatten};
+use keras_lite::{FitOptions, Logs, Sequential};
+use ndarray::{Array1, Array3};
+
+/// Counts allocations (and reallocations) of every thread. While `TRACE` is on (the steady
+/// state of a training run), it also captures each allocation's backtrace and sorts it:
+/// matrixmultiply's packing buffer (see below) or anything else, keeping the first few of the
+/// latter to print.
+struct Counting;
+
+static ALLOCATIONS: AtomicU64 = AtomicU64::new(0);
+static TRACE: AtomicBool = AtomicBool::new(false);
+/// Steady-state allocations made by `matrixmultiply::gemm::make_packing_buffer`.
+static PACKING: AtomicU64 = AtomicU64::new(0);
+/// Steady-state allocations made by anything else: what this test forbids.
+static OTHER: AtomicU64 = AtomicU64::new(0);
+static TRACES: Mutex<Vec<String>> = Mutex::new(Vec::new());
+const MAX_TRACES: usize = 6;
+
+/// The frame that marks matrixmultiply's per-call packing buffer.
+///
+/// matrixmultiply 0.3 (under ndarray's `general_mat_mul`) allocates one buffer per call to pack
+/// blocks of A and B for its kernel, and offers no way to pass one in. That is the only
+/// allocation a training step is allowed to make here; the test reports how many there are.
+const PACKING_FRAME: &str = "matrixmultiply::gemm::make_packing_buffer";
+
+thread_local! {
+    /// Set while the allocator itself captures a backtrace (which allocates).
+    static IN_TRACE: Cell<bool> = const { Cell::new(false) };
+}
+
+fn record(kind: &str, size: usize) {
+    if IN_TRACE.with(Cell::get) {
+        return; // the tracer's own allocations are not the model's
+    }
+    ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+    if !TRACE.load(Ordering::Relaxed) {
+        return;
+    }
+    IN_TRACE.with(|t| t.set(true));
+    let trace = Backtrace::force_capture().to_string();
+    if trace.contains(PACKING_FRAME) {
+        PACKING.fetch_add(1, Ordering::Relaxed);
+    } else {
+        OTHER.fetch_add(1, Ordering::Relaxed);
+        if let Ok(mut traces) = TRACES.lock()
+            && traces.len() < MAX_TRACES
+        {
+            traces.push(format!("{kind} of {size} bytes at:\n{}", trim(&trace)));
+        }
+    }
+    IN_TRACE.with(|t| t.set(false));
+}
+
+/// The frames of a backtrace that name the workspace or its dependencies, from the allocating
+/// call up to `fit` (the standard library's and the counting allocator's frames are left out).
+fn trim(trace: &str) -> String {
+    let mut out = Vec::new();
+    for line in trace.lines() {
+        let frame = line.trim_start();
+        let Some((_, name)) = frame.split_once(": ") else {
+            continue;
+        };
+        if frame.starts_with("at ")
+            || name.starts_with("std::")
+            || name.starts_with("core::")
+            || name.starts_with("alloc::")
+            || name.starts_with("<alloc::")
+            || name.starts_with("__rustc")
+            || (name.contains("no_alloc_training_step::record")
+                || name.contains("no_alloc_training_step::Counting"))
+        {
+            continue;
+        }
+        out.push(format!("    {name}"));
+        if name.contains("fit::<impl") {
+            break;
+        }
+    }
+    out.join("\n")
+}
+
+// SAFETY: every call is forwarded unchanged to the system allocator; counting and tracing only
+// observe it (tracing re-enters the allocator, guarded by IN_TRACE, to format its backtrace).
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        record("alloc", layout.size());
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        record("alloc_zeroed", layout.size());
+        unsafe { System.alloc_zeroed(layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        record("realloc", new_size);
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+/// What one training step allocated: in all, and (in the steady state) by kind.
+#[derive(Debug, Clone, Copy, Default)]
+struct Step {
+    all: u64,
+    packing: u64,
+    other: u64,
+}
+
+fn counters() -> Step {
+    Step {
+        all: ALLOCATIONS.load(Ordering::SeqCst),
+        packing: PACKING.load(Ordering::SeqCst),
+        other: OTHER.load(Ordering::SeqCst),
+    }
+}
+
+/// Reads the counters at the start of every batch; `steps[k]` is what step `k` (from batch
+/// `k`'s start to batch `k + 1`'s) allocated. From batch `warm_up` on, allocations are traced.
+struct StepAllocations {
+    last: Option<Step>,
+    steps: Vec<Step>,
+    warm_up: usize,
+}
+
+impl Callback for StepAllocations {
+    fn on_train_batch_begin(
+        &mut self,
+        _model: &mut Sequential,
+        batch: usize,
+    ) -> keras_lite::Result<()> {
+        let now = counters();
+        if let Some(last) = self.last {
+            // `steps` was given its capacity up front: this push does not allocate.
+            self.steps.push(Step {
+                all: now.all - last.all,
+                packing: now.packing - last.packing,
+                other: now.other - last.other,
+            });
+        }
+        if batch == self.warm_up {
+            TRACE.store(true, Ordering::SeqCst);
+        }
+        self.last = Some(counters());
+        Ok(())
+    }
+
+    fn on_epoch_end(
+        &mut self,
+        _model: &mut Sequential,
+        _epoch: usize,
+        _logs: &Logs,
+    ) -> keras_lite::Result<()> {
+        // Per-epoch work (history, the progress bar's last line) may allocate.
+        TRACE.store(false, Ordering::SeqCst);
+        self.last = None;
+        Ok(())
+    }
+}
+
+/// A callback that allocates at the end of every batch: the test's own check must catch it.
+struct AllocatesPerBatch(Option<Box<usize>>);
+
+impl Callback for AllocatesPerBatch {
+    fn on_train_batch_end(
+        &mut self,
+        _model: &mut Sequential,
+        batch: usize,
+        _logs: &Logs,
+    ) -> keras_lite::Result<()> {
+        self.0 = Some(std::hint::black_box(Box::new(batch)));
+        Ok(())
+    }
+}
+
+/// The tutorial's model, compiled as in the tutorial.
+fn tutorial_model() -> Sequential {
+    let mut model = Sequential::new(vec![
+        Flatten::new().input_shape(&[28, 28]).into(),
+        Dense::new(128).activation("relu").into(),
+        Dense::new(10).activation("softmax").into(),
+    ]);
+    model
+        .compile("adam", "sparse_categorical_crossentropy", &["accuracy"])
+        .expect("the tutorial's compile arguments are valid");
+    model
+}
+
+/// `n` synthetic 28x28 "images" in [0, 1] and labels 0..9 (the values do not matter here).
+fn synthetic(n: usize) -> (Array3<f32>, Array1<u8>) {
+    let x = Array3::from_shape_fn((n, 28, 28), |(i, r, c)| {
+        ((i * 131 + r * 29 + c * 7) % 256) as f32 / 255.0
+    });
+    let y = Array1::from_shape_fn(n, |i| (i % 10) as u8);
+    (x, y)
+}
+
+/// Trains the tutorial model for one epoch of `STEPS` batches and returns what each step
+/// after the warm-up allocated, with the traces of the first forbidden allocations.
+fn steady_state_allocations(
+    verbose: u8,
+    extra: Option<&mut dyn Callback>,
+) -> (Vec<Step>, Vec<String>) {
+    const BATCH: usize = 32;
+    const STEPS: usize = 24;
+    const WARM_UP: usize = 3;
+    let (x, y) = synthetic(BATCH * STEPS);
+    let mut model = tutorial_model();
+    let mut counter = StepAllocations {
+        last: None,
+        steps: Vec::with_capacity(STEPS),
+        warm_up: WARM_UP,
+    };
+    TRACES.lock().unwrap().clear();
+    model
+        .fit(
+            &x,
+            &y,
+            FitOptions {
+                batch_size: BATCH,
+                epochs: 1,
+                verbose,
+                callbacks: match extra {
+                    Some(cb) => vec![&mut counter, cb],
+                    None => vec![&mut counter],
+                },
+                ..FitOptions::default()
+            },
+        )
+        .expect("fit on valid data");
+    TRACE.store(false, Ordering::SeqCst);
+    // STEPS batches give STEPS - 1 complete intervals between batch starts.
+    assert_eq!(
+        counter.steps.len(),
+        STEPS - 1,
+        "the callback saw every batch"
+    );
+    let traces = std::mem::take(&mut *TRACES.lock().unwrap());
+    (counter.steps[WARM_UP..].to_vec(), traces)
+}
+
+#[test]
+fn a_training_step_of_the_tutorial_model_allocates_nothing_but_matmul_packing_buffers() {
+    // The check itself can fail: a callback that allocates once per batch is caught, and named.
+    let (steps, traces) = steady_state_allocations(0, Some(&mut AllocatesPerBatch(None)));
+    assert!(
+        steps.iter().all(|s| s.other == 1),
+        "the planted allocation was not seen: {steps:?}"
+    );
+    assert!(
+        traces[0].contains("AllocatesPerBatch"),
+        "the trace does not name it:\n{}",
+        traces[0]
+    );
+
+    // verbose 0 (silent), 1 (the tutorial's progress bar) and 2 (one line per epoch).
+    for verbose in [0, 1, 2] {
+        let (steps, traces) = steady_state_allocations(verbose, None);
+        let other: u64 = steps.iter().map(|s| s.other).sum();
+        let packing: Vec<u64> = steps.iter().map(|s| s.packing).collect();
+        println!(
+            "verbose={verbose}: {} steady-state steps; allocations per step: {:?}, \
+             of which matrixmultiply packing buffers: {packing:?}",
+            steps.len(),
+            steps.iter().map(|s| s.all).collect::<Vec<_>>()
+        );
+        // Every traced allocation was sorted into one of the two kinds.
+        assert!(
+            steps.iter().all(|s| s.all == s.packing + s.other),
+            "untraced allocations: {steps:?}"
+        );
+        assert!(
+            other == 0,
+            "verbose={verbose}: {} steady-state training steps made {other} allocations besides \
+             matrixmultiply's packing buffers (per step: {:?}); the first ones were:\n\n{}",
+            steps.len(),
+            steps.iter().map(|s| s.other).collect::<Vec<_>>(),
+            traces.join("\n---\n")
+        );
+    }
+}
