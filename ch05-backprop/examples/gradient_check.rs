@@ -26,7 +26,7 @@
 //! exact gradient is not quite `(y - t) / N`; `SoftmaxWithLoss` computes the loss by
 //! log-sum-exp, for which `(y - t) / N` is exact.
 //!
-//! Run: `cargo run --release -p ch05-backprop --example gradient_check [-- --seed N]`
+//! Run: `cargo run --release -p ch05-backprop --example gradient_check [-- --seed N] [--hidden N]`
 
 use ch04_loss_gradient::Labels;
 use ch05_backprop::TwoLayerNet;
@@ -48,7 +48,7 @@ fn main() -> ExitCode {
 }
 
 fn run() -> Result<(), Box<dyn std::error::Error>> {
-    let seed = seed_from_args()?;
+    let (seed, hidden) = args()?;
     let ((x_train, t_train), _) = datasets::fashion_mnist::load_data()?;
 
     // normalize=True, one_hot_label=True, and the first 3 images flattened to rows of 784
@@ -62,7 +62,8 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     }
     let t = Labels::Dense(t_batch.view());
 
-    let mut network = TwoLayerNet::<f64>::new(784, 50, 10, 0.01, &mut StdRng::seed_from_u64(seed))?;
+    let mut network =
+        TwoLayerNet::<f64>::new(784, hidden, 10, 0.01, &mut StdRng::seed_from_u64(seed))?;
     let start = Instant::now();
     let grad_numerical = network.numerical_gradient(&x_batch, t)?;
     let numerical_time = start.elapsed();
@@ -156,14 +157,32 @@ fn python_float(x: f64) -> String {
     }
 }
 
-/// `--seed N` (default 0): the seed of the weights' random draw.
-fn seed_from_args() -> Result<u64, String> {
-    let args: Vec<String> = std::env::args().collect();
-    match args.iter().position(|a| a == "--seed") {
-        None => Ok(0),
-        Some(i) => args
-            .get(i + 1)
-            .and_then(|v| v.parse().ok())
-            .ok_or_else(|| "--seed needs a whole number, e.g. --seed 42".to_string()),
+/// `--seed N` (default 0, the seed of the weights' random draw) and `--hidden N` (default 50,
+/// the book's; a smaller net makes the numerical gradient quicker, e.g. for CI).
+fn args() -> Result<(u64, usize), String> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let (mut seed, mut hidden) = (0u64, 50usize);
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        let value = it.next();
+        match arg.as_str() {
+            "--seed" => {
+                seed = value
+                    .and_then(|v| v.parse().ok())
+                    .ok_or("--seed needs a whole number >= 0, e.g. --seed 42")?;
+            }
+            "--hidden" => {
+                hidden = value
+                    .and_then(|v| v.parse().ok())
+                    .filter(|&n| n > 0)
+                    .ok_or("--hidden needs a whole number >= 1, e.g. --hidden 10")?;
+            }
+            other => {
+                return Err(format!(
+                    "unknown argument {other:?}; options: --seed N, --hidden N"
+                ));
+            }
+        }
     }
+    Ok((seed, hidden))
 }

@@ -1,0 +1,147 @@
+//! The hot paths allocate nothing once their buffers have their shapes: every layer's
+//! `forward_into`/`backward_into`, the fused softmax + cross-entropy, `loss_gradient`, and a
+//! whole `TwoLayerNet` training step. Counted by a global allocator, per thread.
+//!
+//! The one allocation left is not ours: `matrixmultiply` (behind ndarray's `general_mat_mul`)
+//! allocates its packing buffer once per matrix product (`make_packing_buffer` in its
+//! `gemm.rs`, 0.3.11), a single malloc next to the product's O(m k n) work. So a step may
+//! allocate at most once per matrix product, and not at all otherwise.
+
+use ch03_activations::Activation;
+use ch04_loss_gradient::{Labels, Loss};
+use ch05_backprop::{
+    ActivationLayer, Affine, Layer, Mode, Relu, Sigmoid, SoftmaxWithLoss, TwoLayerNet,
+    loss_gradient,
+};
+use ndarray::{Array1, Array2};
+use rand::{SeedableRng, rngs::StdRng};
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+
+struct Counting;
+
+thread_local! {
+    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
+}
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCATIONS.with(|c| c.set(c.get() + 1));
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        ALLOCATIONS.with(|c| c.set(c.get() + 1));
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+/// How many allocations `f` makes on this thread.
+fn allocations(f: impl FnOnce()) -> usize {
+    let before = ALLOCATIONS.with(Cell::get);
+    f();
+    ALLOCATIONS.with(Cell::get) - before
+}
+
+fn step<L: Layer<f32>>(
+    layer: &mut L,
+    x: &Array2<f32>,
+    out: &mut Array2<f32>,
+    dout: &Array2<f32>,
+    dx: &mut Array2<f32>,
+) {
+    layer.forward_into(x, Mode::Train, out);
+    layer.backward_into(dout, dx);
+}
+
+#[test]
+fn layer_steps_allocate_nothing_once_shaped() {
+    let x = Array2::from_shape_fn((32, 784), |(i, j)| {
+        ((i * 31 + j * 7) % 13) as f32 / 13.0 - 0.4
+    });
+    let (mut out, mut dx) = (Array2::zeros((0, 0)), Array2::zeros((0, 0)));
+    let dout = Array2::from_elem((32, 128), 0.01f32);
+
+    let mut affine =
+        Affine::new(Array2::from_elem((784, 128), 0.01f32), Array1::zeros(128)).unwrap();
+    step(&mut affine, &x, &mut out, &dout, &mut dx); // shapes the buffers
+    // 3 products: x W, x^T dout, dout W^T
+    assert!(allocations(|| step(&mut affine, &x, &mut out, &dout, &mut dx)) <= 3);
+    affine.set_needs_input_grad(false);
+    step(&mut affine, &x, &mut out, &dout, &mut dx);
+    assert!(allocations(|| step(&mut affine, &x, &mut out, &dout, &mut dx)) <= 2);
+
+    let dout = Array2::from_elem((32, 784), 0.01f32);
+    let mut relu = Relu::new();
+    step(&mut relu, &x, &mut out, &dout, &mut dx);
+    assert_eq!(
+        allocations(|| step(&mut relu, &x, &mut out, &dout, &mut dx)),
+        0
+    );
+    let mut sigmoid = Sigmoid::new();
+    step(&mut sigmoid, &x, &mut out, &dout, &mut dx);
+    assert_eq!(
+        allocations(|| step(&mut sigmoid, &x, &mut out, &dout, &mut dx)),
+        0
+    );
+    for activation in Activation::all() {
+        let mut layer = ActivationLayer::new(activation);
+        step(&mut layer, &x, &mut out, &dout, &mut dx);
+        assert_eq!(
+            allocations(|| step(&mut layer, &x, &mut out, &dout, &mut dx)),
+            0,
+            "{activation:?}"
+        );
+    }
+}
+
+#[test]
+fn losses_and_their_gradients_allocate_nothing_once_shaped() {
+    let logits = Array2::from_shape_fn((32, 10), |(i, j)| ((i * 3 + j * 5) % 7) as f32 - 3.0);
+    let labels = Array1::from_shape_fn(32, |i| i % 10);
+    let weights = Array1::from_elem(32, 0.5f32);
+    let mut last = SoftmaxWithLoss::new();
+    let mut dx = Array2::zeros((0, 0));
+    let mut run = || {
+        last.forward_weighted(&logits, Labels::Sparse(labels.view()), Some(&weights))
+            .unwrap();
+        last.backward_into(&mut dx);
+    };
+    run();
+    assert_eq!(allocations(run), 0);
+
+    let probs = logits.mapv(|v| 1.0 / (1.0 + (-v).exp()));
+    let one_hot =
+        Array2::from_shape_fn((32, 10), |(i, j)| if labels[i] == j { 1.0f32 } else { 0.0 });
+    let mut grad = Array2::zeros((0, 0));
+    for (_, loss) in ch04_loss_gradient::LOSS_NAMES {
+        let t = match loss {
+            Loss::SparseCategoricalCrossentropy { .. } => Labels::Sparse(labels.view()),
+            _ => Labels::Dense(one_hot.view()),
+        };
+        loss_gradient(loss, t, &probs, Some(&weights), &mut grad).unwrap();
+        let n = allocations(|| loss_gradient(loss, t, &probs, Some(&weights), &mut grad).unwrap());
+        assert_eq!(n, 0, "{loss:?}");
+    }
+}
+
+#[test]
+fn a_two_layer_net_training_step_allocates_nothing_once_shaped() {
+    let mut net =
+        TwoLayerNet::<f32>::new(784, 50, 10, 0.01, &mut StdRng::seed_from_u64(0)).unwrap();
+    let x = Array2::from_shape_fn((100, 784), |(i, j)| ((i + j) % 17) as f32 / 17.0);
+    let t = Array1::from_shape_fn(100, |i| i % 10);
+    let mut train_step = || {
+        net.forward_backward(&x, Labels::Sparse(t.view())).unwrap();
+        net.for_each_param(&mut |mut p| p.value.scaled_add(-0.1, &p.grad));
+    };
+    train_step();
+    // 5 products: x W1, z1 W2, z1^T dscores, dscores W2^T, x^T da1 (no dx for the first layer)
+    let n = allocations(train_step);
+    assert!(n <= 5, "{n} allocations");
+}
