@@ -60,3 +60,28 @@ pub fn arg<T: std::str::FromStr>(name: &str, default: T) -> T {
 pub fn flag(name: &str) -> bool {
     std::env::args().any(|a| a == name)
 }
+
+/// Draws `x_batch`, `t_batch` rows at random from `(x, t)` (with replacement, the book's
+/// `np.random.choice(train_size, batch_size)`), into kept buffers.
+pub fn sample_batch(
+    x: &Array2<f32>,
+    t: &Array1<usize>,
+    x_batch: &mut Array2<f32>,
+    t_batch: &mut Array1<usize>,
+    rng: &mut impl rand::Rng,
+) {
+    for r in 0..x_batch.nrows() {
+        let k = rng.random_range(0..x.nrows());
+        x_batch.row_mut(r).assign(&x.row(k));
+        t_batch[r] = t[k];
+    }
+}
+
+/// The first `n` rows of the data (the book's `x_train[:n]`).
+pub fn head(x: &Array2<f32>, t: &Array1<usize>, n: usize) -> (Array2<f32>, Array1<usize>) {
+    let n = n.min(x.nrows());
+    (
+        x.slice(ndarray::s![..n, ..]).to_owned(),
+        t.slice(ndarray::s![..n]).to_owned(),
+    )
+}
