@@ -3,8 +3,8 @@
 //!
 //! Keras' `apply_gradients` does, per step: compute this step's learning rate from the
 //! schedule at `iterations`; clip the gradients; apply weight decay `w -= w * wd * lr`; run
-//! each optimizer's `update_step`; `iterations += 1`. [`Base::begin_step`] and
-//! [`Base::prepare`] do the same, parameter by parameter.
+//! each optimizer's `update_step`; `iterations += 1`. `Base::begin_step` and
+//! `Base::prepare` do the same, parameter by parameter.
 
 use super::schedules::{LearningRate, LearningRateSchedule};
 use crate::optimizer::{OptimizerError, check};
