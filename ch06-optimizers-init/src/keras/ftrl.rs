@@ -123,10 +123,15 @@ impl<A: Float> Ftrl<A> {
     }
 }
 
-/// `x^p` computed in `f64` and rounded once (a correctly rounded float32 `pow`).
+/// `x^p`. The default `p = 0.5` is a square root (correctly rounded, and far cheaper than
+/// `pow`); other powers are computed in `f64` and rounded once.
 #[inline]
 fn pow_once<A: Float>(x: A, p: f64) -> A {
-    A::of(x.as_f64().powf(p))
+    if p == 0.5 {
+        x.sqrt()
+    } else {
+        A::of(x.as_f64().powf(p))
+    }
 }
 
 impl<A: Float> Default for Ftrl<A> {
