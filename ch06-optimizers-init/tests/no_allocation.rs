@@ -3,11 +3,14 @@
 //! `update_param` must not allocate at all, for every optimizer, with clipping and weight
 //! decay on. This file holds ONE test so that no other thread allocates meanwhile.
 
+use ch04_loss_gradient::Labels;
 use ch05_backprop::ParamMut;
 use ch06_optimizers_init::Optimizer;
+use ch06_optimizers_init::dropout::DropoutForm;
 use ch06_optimizers_init::keras::schedules::CosineDecay;
 use ch06_optimizers_init::keras::*;
-use ndarray::{Array2, ArrayD};
+use ch06_optimizers_init::multi_layer_net::NetConfig;
+use ndarray::{Array1, Array2, ArrayD};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
