@@ -137,12 +137,14 @@ KL_ACC="$(tr '\r' '\n' <"$LOGS/keras-lite.log" | sed -nE 's/.*Test accuracy: ([0
 need "keras-lite's 'Test accuracy:' line" "$KL_ACC"
 KL_RSS="$(peak_mb "$LOGS/keras-lite.time")"
 
-# TensorFlow: EPOCH_S lines, FIT_S, TEST_ACC.
-TF_FIT="$(sed -nE 's/^FIT_S ([0-9.]+).*/\1/p' "$LOGS/tensorflow.log" | tail -1)"
+# TensorFlow: EPOCH_S per epoch, FIT_S, TEST_ACC. Keras 2's progress bar ends its line with a
+# carriage return and no newline, so EPOCH_S can follow the bar on the same line: match anywhere.
+tf_values() { tr '\r' '\n' <"$LOGS/tensorflow.log" | grep -aoE "$1 [0-9.]+" | sed -E "s/^$1 //" || true; }
+TF_FIT="$(tf_values FIT_S | tail -1)"
 need "keras_seed.py's FIT_S line" "$TF_FIT"
-TF_EPOCHS="$(grep -c '^EPOCH_S ' "$LOGS/tensorflow.log" || true)"
-TF_BEST="$(sed -nE 's/^EPOCH_S ([0-9.]+).*/\1/p' "$LOGS/tensorflow.log" | sort -g | head -1)"
-TF_ACC="$(sed -nE 's/^TEST_ACC ([0-9.]+).*/\1/p' "$LOGS/tensorflow.log" | tail -1)"
+TF_EPOCHS="$(tf_values EPOCH_S | wc -l)"
+TF_BEST="$(tf_values EPOCH_S | sort -g | head -1)"
+TF_ACC="$(tf_values TEST_ACC | tail -1)"
 need "keras_seed.py's TEST_ACC line" "$TF_ACC"
 TF_RSS="$(peak_mb "$LOGS/tensorflow.time")"
 
@@ -150,7 +152,12 @@ if [ "$KL_EPOCHS" != "$TF_EPOCHS" ]; then
     echo "warning: keras-lite trained $KL_EPOCHS epochs, TensorFlow $TF_EPOCHS; s/epoch still compares" >&2
 fi
 
-KL_BEST="$(tr '\r' '\n' <"$LOGS/keras-lite.log" | sed -nE 's/^EPOCH_S ([0-9.]+).*/\1/p' | sort -g | head -1)"
+# keras-lite's fastest epoch, from the end-of-epoch progress line "1875/1875 [===] - 2s 960us/step"
+# (the time per step is rounded to a microsecond or a millisecond, so this is approximate).
+KL_BEST="$(tr '\r' '\n' <"$LOGS/keras-lite.log" |
+    sed -nE 's#^ *([0-9]+)/([0-9]+) \[=+\] - [0-9]+s ([0-9]+)(us|ms)/step.*#\1 \2 \3 \4#p' |
+    awk '$1 == $2 { t = $2 * $3 * ($4 == "ms" ? 1e-3 : 1e-6); if (best == "" || t < best) best = t }
+         END { if (best != "") printf "~%.3f", best }')"
 
 KL_SPE="$(awk -v f="$KL_FIT" -v e="$KL_EPOCHS" 'BEGIN { printf "%.3f", f / e }')"
 TF_SPE="$(awk -v f="$TF_FIT" -v e="$TF_EPOCHS" 'BEGIN { printf "%.3f", f / e }')"
@@ -159,7 +166,7 @@ CPU="$(sed -nE 's/^model name\s*: //p' /proc/cpuinfo | head -1)"
 
 echo
 echo "Fashion-MNIST tutorial: Flatten, Dense(128, relu), Dense(10, softmax); Adam; batch $BATCH; $TF_EPOCHS epochs"
-echo "Machine: $CPU, $(nproc) cores; $(date -u '+%Y-%m-%d %H:%M UTC'); scripts/compare_tensorflow.sh"
+echo "Machine: $CPU, $(nproc) cores; run $(date -u -r "$LOGS/tensorflow.log" '+%Y-%m-%d %H:%M UTC'); scripts/compare_tensorflow.sh"
 echo
 row() { printf '| %-28s | %7s | %13s | %15s | %9s | %13s |\n' "$@"; }
 row "run" "s/epoch" "fastest epoch" "s/epoch ratio" "test acc" "peak RSS (MB)"
