@@ -139,9 +139,10 @@ pub struct MultiLayerNet<A> {
     last_layer: SoftmaxWithLoss<A>,
     /// `outs[i]` is block i's output of the last forward.
     outs: Vec<Array2<A>>,
-    /// Ping-pong buffers for the backward pass.
-    grad_a: Array2<A>,
-    grad_b: Array2<A>,
+    /// `dlogits` is dL/d(scores); `dxs[i]` is dL/d(input of block i). One buffer per block,
+    /// so that every buffer keeps its shape from step to step (no reallocation).
+    dlogits: Array2<A>,
+    dxs: Vec<Array2<A>>,
 }
 
 impl<A: Float> MultiLayerNet<A> {
@@ -211,13 +212,14 @@ impl<A: Float> MultiLayerNet<A> {
             }
         }
         let outs = (0..blocks.len()).map(|_| Array2::zeros((0, 0))).collect();
+        let dxs = (0..blocks.len()).map(|_| Array2::zeros((0, 0))).collect();
         Ok(MultiLayerNet {
             config,
             blocks,
             last_layer: SoftmaxWithLoss::new(),
             outs,
-            grad_a: Array2::zeros((0, 0)),
-            grad_b: Array2::zeros((0, 0)),
+            dlogits: Array2::zeros((0, 0)),
+            dxs,
         })
     }
 
@@ -324,10 +326,11 @@ impl<A: Float> MultiLayerNet<A> {
     pub fn gradient(&mut self, x: &ArrayRef2<A>, t: Labels<'_, A>) -> Result<A, LossError> {
         let loss = self.loss(x, t, Mode::Train)?;
         // dout = self.last_layer.backward(1)
-        self.last_layer.backward_into(&mut self.grad_a);
-        for block in self.blocks.iter_mut().rev() {
-            block.layer().backward_into(&self.grad_a, &mut self.grad_b);
-            std::mem::swap(&mut self.grad_a, &mut self.grad_b);
+        self.last_layer.backward_into(&mut self.dlogits);
+        for i in (0..self.blocks.len()).rev() {
+            let (dx, after) = self.dxs.split_at_mut(i + 1);
+            let dout: &ArrayRef2<A> = after.first().unwrap_or(&self.dlogits);
+            self.blocks[i].layer().backward_into(dout, &mut dx[i]);
         }
         let lambda = A::of(self.config.weight_decay_lambda);
         if lambda > A::zero() {
