@@ -23,7 +23,9 @@ mod training;
 pub mod weights_io;
 pub mod model_io;
 pub mod monitor;
+pub mod plots;
 pub mod pyfmt;
+pub mod sequence;
 #[path = "callbacks/early_stopping.rs"]
 pub mod early_stopping;
 #[path = "callbacks/model_checkpoint.rs"]

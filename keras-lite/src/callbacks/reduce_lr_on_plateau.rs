@@ -32,7 +32,8 @@ use crate::sequential::Sequential;
 /// let mut r = ReduceLROnPlateau::new("val_loss").factor(0.5).patience(1);
 /// r.reset();
 /// assert_eq!(r.on_value(0, 1.0, 0.01), None);        // first value: the best so far
-/// assert_eq!(r.on_value(1, 1.0, 0.01), Some(0.005)); // no improvement for 1 epoch: halve
+/// // no improvement for 1 epoch: halve (Keras' float32 learning rate, times 0.5)
+/// assert_eq!(r.on_value(1, 1.0, 0.01).map(|lr| lr as f32), Some(0.005));
 /// ```
 #[derive(Debug, Clone)]
 pub struct ReduceLROnPlateau {

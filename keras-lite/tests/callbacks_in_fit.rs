@@ -1,0 +1,327 @@
+//! The callbacks of issue 8 inside a real `fit`: hooks in Keras' order, EarlyStopping's stop
+//! epoch and restored weights, ModelCheckpoint's files, ReduceLROnPlateau's schedule applied
+//! to the optimizer, CSVLogger's file matching the History.
+
+mod support;
+
+use keras_lite::callbacks::Callback;
+use keras_lite::csv_logger::CSVLogger;
+use keras_lite::early_stopping::EarlyStopping;
+use keras_lite::model_checkpoint::ModelCheckpoint;
+use keras_lite::pyfmt::repr_f64;
+use keras_lite::reduce_lr_on_plateau::ReduceLROnPlateau;
+use keras_lite::{FitOptions, Logs, Result, Sequential, ValidationData};
+use ndarray::ArrayD;
+use support::{classifier, images, temp_path};
+
+/// Records, at each epoch's end, the logs, the weights and the learning rate.
+#[derive(Default)]
+struct Recorder {
+    logs: Vec<Logs>,
+    weights: Vec<Vec<ArrayD<f32>>>,
+    lr: Vec<f64>,
+    events: Vec<String>,
+}
+
+impl Callback for Recorder {
+    fn on_train_begin(&mut self, _m: &mut Sequential) -> Result<()> {
+        self.events.push("train_begin".into());
+        Ok(())
+    }
+    fn on_epoch_begin(&mut self, m: &mut Sequential, epoch: usize) -> Result<()> {
+        self.events.push(format!("epoch_begin {epoch}"));
+        self.lr.push(m.optimizer_mut().unwrap().learning_rate());
+        Ok(())
+    }
+    fn on_train_batch_begin(&mut self, _m: &mut Sequential, batch: usize) -> Result<()> {
+        self.events.push(format!("batch_begin {batch}"));
+        Ok(())
+    }
+    fn on_train_batch_end(&mut self, _m: &mut Sequential, batch: usize, logs: &Logs) -> Result<()> {
+        assert!(logs.get("loss").is_some());
+        self.events.push(format!("batch_end {batch}"));
+        Ok(())
+    }
+    fn on_epoch_end(&mut self, m: &mut Sequential, epoch: usize, logs: &Logs) -> Result<()> {
+        self.events.push(format!("epoch_end {epoch}"));
+        self.logs.push(logs.clone());
+        self.weights.push(m.get_weights()?);
+        Ok(())
+    }
+    fn on_train_end(&mut self, _m: &mut Sequential, _logs: &Logs) -> Result<()> {
+        self.events.push("train_end".into());
+        Ok(())
+    }
+}
+
+fn compiled(seed: u64, optimizer: &str) -> Sequential {
+    let mut m = classifier(seed);
+    m.compile(optimizer, "sparse_categorical_crossentropy", &["accuracy"])
+        .unwrap();
+    m
+}
+
+#[test]
+fn user_callbacks_see_every_hook_in_keras_order() {
+    let (x, y) = images(10, 1);
+    let mut m = compiled(1, "sgd");
+    let mut rec = Recorder::default();
+    m.fit(
+        &x,
+        &y,
+        FitOptions {
+            epochs: 2,
+            batch_size: 4,
+            verbose: 0,
+            callbacks: vec![&mut rec],
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let mut want = vec!["train_begin".to_string()];
+    for e in 0..2 {
+        want.push(format!("epoch_begin {e}"));
+        for b in 0..3 {
+            want.push(format!("batch_begin {b}"));
+            want.push(format!("batch_end {b}"));
+        }
+        want.push(format!("epoch_end {e}"));
+    }
+    want.push("train_end".into());
+    assert_eq!(rec.events, want);
+}
+
+/// Keras' EarlyStopping rule written out independently: (stop epoch, best epoch) for a loss.
+fn expected_stop(values: &[f64], patience: usize, min_delta: f64) -> (Option<usize>, usize) {
+    let (mut best, mut best_epoch, mut wait) = (f64::INFINITY, 0, 0);
+    for (e, &v) in values.iter().enumerate() {
+        wait += 1;
+        if v + min_delta < best {
+            best = v;
+            best_epoch = e;
+            wait = 0;
+        } else if wait >= patience && e > 0 {
+            return (Some(e), best_epoch);
+        }
+    }
+    (None, best_epoch)
+}
+
+#[test]
+fn early_stopping_stops_at_keras_epoch_and_restores_the_best_weights() {
+    let (x, y) = images(64, 2);
+    let (xv, yv) = images(32, 3);
+    let mut m = compiled(2, "adam");
+    let mut rec = Recorder::default();
+    // A min_delta large enough that the slowing improvements stop counting after a while.
+    let mut es = EarlyStopping::new("val_loss")
+        .patience(2)
+        .min_delta(0.02)
+        .restore_best_weights(true);
+    let history = m
+        .fit(
+            &x,
+            &y,
+            FitOptions {
+                epochs: 60,
+                batch_size: 16,
+                verbose: 0,
+                validation_data: Some(ValidationData::new(&xv, &yv)),
+                callbacks: vec![&mut rec, &mut es],
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    let vals = &history["val_loss"];
+    let (stop, best) = expected_stop(vals, 2, 0.02);
+    let stop = stop.expect("the run was long enough to stop early");
+    assert_eq!(es.stopped_epoch(), Some(stop));
+    assert_eq!(
+        history.epoch.len(),
+        stop + 1,
+        "fit ends after the stopping epoch"
+    );
+    assert_eq!(es.restored_epoch(), Some(best));
+    assert!(best < stop);
+    // The model holds the weights recorded at the end of the best epoch, not the last ones.
+    let final_w = m.get_weights().unwrap();
+    assert_eq!(final_w, rec.weights[best]);
+    assert_ne!(final_w, rec.weights[stop]);
+}
+
+#[test]
+fn model_checkpoint_writes_the_best_weights_with_formatted_names() {
+    let (x, y) = images(48, 4);
+    let (xv, yv) = images(24, 5);
+    let dir = temp_path("ckpt");
+    let _ = std::fs::remove_dir_all(&dir);
+    let pattern = format!(
+        "{}/w.{{epoch:02d}}-{{val_loss:.3f}}.safetensors",
+        dir.display()
+    );
+    let mut m = compiled(3, "adam");
+    let mut rec = Recorder::default();
+    let mut ckpt = ModelCheckpoint::new(&pattern)
+        .save_best_only(true)
+        .save_weights_only(true);
+    let history = m
+        .fit(
+            &x,
+            &y,
+            FitOptions {
+                epochs: 4,
+                batch_size: 8,
+                verbose: 0,
+                validation_data: Some(ValidationData::new(&xv, &yv)),
+                callbacks: vec![&mut rec, &mut ckpt],
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    let vals = &history["val_loss"];
+    // one file per improvement, named after its epoch and value
+    let mut best = f64::INFINITY;
+    let mut want = Vec::new();
+    for (e, &v) in vals.iter().enumerate() {
+        if v < best {
+            best = v;
+            want.push(format!("w.{:02}-{:.3}.safetensors", e + 1, v));
+        }
+    }
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, want);
+    // the last file holds the best epoch's weights
+    let best_epoch = vals
+        .iter()
+        .enumerate()
+        .min_by(|a, b| a.1.total_cmp(b.1))
+        .unwrap()
+        .0;
+    let mut fresh = classifier(77);
+    fresh.load_weights(ckpt.saved().last().unwrap()).unwrap();
+    assert_eq!(fresh.get_weights().unwrap(), rec.weights[best_epoch]);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn model_checkpoint_saves_whole_models_every_n_batches() {
+    let (x, y) = images(20, 6);
+    let dir = temp_path("ckpt-batches");
+    let _ = std::fs::remove_dir_all(&dir);
+    let pattern = format!("{}/m-{{epoch}}-{{batch}}", dir.display());
+    let mut m = compiled(4, "sgd");
+    let mut ckpt = ModelCheckpoint::new(&pattern)
+        .save_freq(keras_lite::model_checkpoint::SaveFreq::Batches(3));
+    m.fit(
+        &x,
+        &y,
+        FitOptions {
+            epochs: 2,
+            batch_size: 4,
+            verbose: 0,
+            callbacks: vec![&mut ckpt],
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    // 5 batches per epoch, 10 in all: saves after batches 3, 6, 9 of the run
+    let names: Vec<String> = ckpt
+        .saved()
+        .iter()
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, ["m-1-3", "m-2-1", "m-2-4"]);
+    let loaded = keras_lite::model_io::load_model(&ckpt.saved()[2]).unwrap();
+    assert!(loaded.compiled().is_some());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn reduce_lr_on_plateau_changes_the_optimizers_learning_rate() {
+    let (x, y) = images(32, 7);
+    let mut m = compiled(5, "sgd");
+    let mut rec = Recorder::default();
+    // min_delta 10: nothing ever counts as an improvement after the first epoch.
+    let mut r = ReduceLROnPlateau::new("loss")
+        .factor(0.5)
+        .patience(2)
+        .min_delta(10.0)
+        .min_lr(0.002);
+    m.fit(
+        &x,
+        &y,
+        FitOptions {
+            epochs: 8,
+            verbose: 0,
+            callbacks: vec![&mut rec, &mut r],
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    // epoch 0 sets best; epochs 1, 2 wait; reduce after 2 and 4; 6 reaches the floor
+    let lr: Vec<f32> = rec.lr.iter().map(|&v| v as f32).collect();
+    assert_eq!(lr, [0.01, 0.01, 0.01, 0.005, 0.005, 0.0025, 0.0025, 0.002]);
+    assert_eq!(
+        r.reductions().iter().map(|r| r.0).collect::<Vec<_>>(),
+        [2, 4, 6]
+    );
+    assert_eq!(m.optimizer_mut().unwrap().learning_rate() as f32, 0.002);
+}
+
+#[test]
+fn csv_logger_file_matches_the_history_and_appends_on_resume() {
+    let (x, y) = images(24, 8);
+    let path = temp_path("log.csv");
+    let mut m = compiled(6, "adam");
+    let mut logger = CSVLogger::new(&path);
+    let h1 = m
+        .fit(
+            &x,
+            &y,
+            FitOptions {
+                epochs: 2,
+                verbose: 0,
+                validation_split: 0.25,
+                callbacks: vec![&mut logger],
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    let mut resumed = CSVLogger::new(&path).append(true);
+    let h2 = m
+        .fit(
+            &x,
+            &y,
+            FitOptions {
+                epochs: 3,
+                initial_epoch: 2,
+                verbose: 0,
+                validation_split: 0.25,
+                callbacks: vec![&mut resumed],
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    let text = std::fs::read_to_string(&path).unwrap();
+    let lines: Vec<&str> = text.split("\r\n").collect();
+    assert_eq!(lines[0], "epoch,accuracy,loss,val_accuracy,val_loss");
+    let row = |h: &keras_lite::History, i: usize| {
+        format!(
+            "{},{},{},{},{}",
+            h.epoch[i],
+            repr_f64(h["accuracy"][i]),
+            repr_f64(h["loss"][i]),
+            repr_f64(h["val_accuracy"][i]),
+            repr_f64(h["val_loss"][i])
+        )
+    };
+    assert_eq!(
+        lines[1..],
+        [row(&h1, 0), row(&h1, 1), row(&h2, 0), String::new()]
+    );
+    std::fs::remove_file(&path).unwrap();
+}
