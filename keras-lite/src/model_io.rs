@@ -40,7 +40,7 @@
 use crate::compile::MetricArg;
 use crate::constraints::Constraint;
 use crate::error::{KerasError, Result};
-use crate::initializers::InitializerSpec;
+use crate::initializers::{FanMode, Initializer, InitializerSpec, ScalingDistribution};
 use crate::layers::{Activation, ActivationSpec, Dense, Flatten, InputLayer, Layer};
 use crate::metrics::Metric;
 use crate::regularizers::Regularizer;
@@ -243,14 +243,125 @@ pub fn constraint_from_json(v: &Value) -> Result<Constraint> {
     })
 }
 
-fn initializer_to_json(spec: &InitializerSpec) -> Value {
-    #[allow(unreachable_patterns)]
-    match spec {
-        InitializerSpec::Name(n) => json!(n),
-        // Objects are written by their debug form: informative, and a loaded model replaces
-        // the initial weights with the saved ones anyway.
-        other => json!(format!("{other:?}")),
+/// An initializer as Keras writes it: a name (`"glorot_uniform"`) as given, or
+/// `{"class_name": "RandomNormal", "config": {"mean": 0.0, "stddev": 0.05, "seed": null}}`.
+pub fn initializer_to_json(spec: &InitializerSpec) -> Value {
+    let (init, seed) = match spec {
+        InitializerSpec::Name(n) => return json!(n),
+        InitializerSpec::Object { init, seed } => (init, seed),
+    };
+    let (class, mut config) = match *init {
+        Initializer::Zeros => ("Zeros", json!({})),
+        Initializer::Ones => ("Ones", json!({})),
+        Initializer::Constant(value) => ("Constant", json!({"value": value})),
+        Initializer::RandomNormal { mean, stddev } => {
+            ("RandomNormal", json!({"mean": mean, "stddev": stddev}))
+        }
+        Initializer::RandomUniform { minval, maxval } => {
+            ("RandomUniform", json!({"minval": minval, "maxval": maxval}))
+        }
+        Initializer::TruncatedNormal { mean, stddev } => {
+            ("TruncatedNormal", json!({"mean": mean, "stddev": stddev}))
+        }
+        Initializer::VarianceScaling {
+            scale,
+            mode,
+            distribution,
+        } => (
+            "VarianceScaling",
+            json!({
+                "scale": scale,
+                "mode": match mode {
+                    FanMode::FanIn => "fan_in",
+                    FanMode::FanOut => "fan_out",
+                    FanMode::FanAvg => "fan_avg",
+                },
+                "distribution": match distribution {
+                    ScalingDistribution::TruncatedNormal => "truncated_normal",
+                    ScalingDistribution::UntruncatedNormal => "untruncated_normal",
+                    ScalingDistribution::Uniform => "uniform",
+                },
+            }),
+        ),
+        Initializer::Orthogonal { gain } => ("Orthogonal", json!({"gain": gain})),
+        Initializer::Identity { gain } => ("Identity", json!({"gain": gain})),
+    };
+    config["seed"] = json!(seed);
+    json!({"class_name": class, "config": config})
+}
+
+/// The inverse of [`initializer_to_json`].
+pub fn initializer_from_json(v: &Value) -> Result<InitializerSpec> {
+    if let Some(name) = v.as_str() {
+        return Ok(InitializerSpec::from(name));
     }
+    let what = "initializer";
+    let c = v.get("config").unwrap_or(&Value::Null);
+    let init = match text(v, "class_name", what)? {
+        "Zeros" => Initializer::Zeros,
+        "Ones" => Initializer::Ones,
+        "Constant" => Initializer::Constant(num_or(c, "value", 0.0, what)?),
+        "RandomNormal" => Initializer::RandomNormal {
+            mean: num_or(c, "mean", 0.0, what)?,
+            stddev: num_or(c, "stddev", 0.05, what)?,
+        },
+        "RandomUniform" => Initializer::RandomUniform {
+            minval: num_or(c, "minval", -0.05, what)?,
+            maxval: num_or(c, "maxval", 0.05, what)?,
+        },
+        "TruncatedNormal" => Initializer::TruncatedNormal {
+            mean: num_or(c, "mean", 0.0, what)?,
+            stddev: num_or(c, "stddev", 0.05, what)?,
+        },
+        "VarianceScaling" => Initializer::VarianceScaling {
+            scale: num_or(c, "scale", 1.0, what)?,
+            mode: match c.get("mode").and_then(Value::as_str).unwrap_or("fan_in") {
+                "fan_in" => FanMode::FanIn,
+                "fan_out" => FanMode::FanOut,
+                "fan_avg" => FanMode::FanAvg,
+                m => {
+                    return Err(bad(
+                        what,
+                        format!("unknown mode {m:?}; use fan_in, fan_out or fan_avg"),
+                    ));
+                }
+            },
+            distribution: match c
+                .get("distribution")
+                .and_then(Value::as_str)
+                .unwrap_or("truncated_normal")
+            {
+                "truncated_normal" | "normal" => ScalingDistribution::TruncatedNormal,
+                "untruncated_normal" => ScalingDistribution::UntruncatedNormal,
+                "uniform" => ScalingDistribution::Uniform,
+                d => {
+                    return Err(bad(
+                        what,
+                        format!(
+                            "unknown distribution {d:?}; use truncated_normal, untruncated_normal or uniform"
+                        ),
+                    ));
+                }
+            },
+        },
+        "Orthogonal" => Initializer::Orthogonal {
+            gain: num_or(c, "gain", 1.0, what)?,
+        },
+        "Identity" => Initializer::Identity {
+            gain: num_or(c, "gain", 1.0, what)?,
+        },
+        other => {
+            // Keras' named classes (GlorotUniform, HeNormal, ...) with their defaults.
+            return Ok(InitializerSpec::Object {
+                init: other.parse::<Initializer>().map_err(|e| bad(what, e))?,
+                seed: c.get("seed").and_then(Value::as_u64),
+            });
+        }
+    };
+    Ok(InitializerSpec::Object {
+        init,
+        seed: c.get("seed").and_then(Value::as_u64),
+    })
 }
 
 /// A loss as Keras names it, or `{"name": ..., parameters}` when they are not the defaults.
@@ -470,11 +581,11 @@ pub fn layer_from_json(v: &Value) -> Result<Layer> {
             if let Some(a) = opt("activation") {
                 d = d.activation(activation_from_json(a)?);
             }
-            if let Some(s) = opt("kernel_initializer").and_then(Value::as_str) {
-                d = d.kernel_initializer(s);
+            if let Some(i) = opt("kernel_initializer") {
+                d = d.kernel_initializer(initializer_from_json(i)?);
             }
-            if let Some(s) = opt("bias_initializer").and_then(Value::as_str) {
-                d = d.bias_initializer(s);
+            if let Some(i) = opt("bias_initializer") {
+                d = d.bias_initializer(initializer_from_json(i)?);
             }
             if let Some(r) = opt("kernel_regularizer") {
                 d = d.kernel_regularizer(regularizer_from_json(r)?);
@@ -604,20 +715,8 @@ impl Sequential {
                 .get("optimizer_config")
                 .ok_or_else(|| bad("training_config", "no optimizer_config"))?;
             let opt_name = text(oc, "class_name", "optimizer_config")?;
-            let mut optimizer = crate::compile::IntoOptimizer::into_optimizer(opt_name)?;
-            if let Some(lr) = oc
-                .get("config")
-                .and_then(|c| c.get("learning_rate"))
-                .and_then(Value::as_f64)
-            {
-                if !(lr.is_finite() && lr >= 0.0) {
-                    return Err(bad(
-                        "optimizer_config",
-                        format!("learning_rate {lr} must be finite and >= 0"),
-                    ));
-                }
-                optimizer.set_learning_rate(lr);
-            }
+            let optimizer =
+                crate::optimizers::from_config(opt_name, oc.get("config").unwrap_or(&json!({})))?;
             model.compile(optimizer, loss, &metrics)?;
         }
         Ok(model)
@@ -738,6 +837,45 @@ mod tests {
         assert!(
             regularizer_from_json(&json!({"class_name": "L2", "config": {"l2": -1.0}})).is_err()
         );
+    }
+
+    #[test]
+    fn initializers_round_trip() {
+        let specs = [
+            InitializerSpec::from("he_normal"),
+            InitializerSpec::Object {
+                init: Initializer::RandomNormal {
+                    mean: 0.5,
+                    stddev: 0.1,
+                },
+                seed: Some(7),
+            },
+            InitializerSpec::Object {
+                init: Initializer::VarianceScaling {
+                    scale: 2.0,
+                    mode: FanMode::FanOut,
+                    distribution: ScalingDistribution::Uniform,
+                },
+                seed: None,
+            },
+            InitializerSpec::Object {
+                init: Initializer::Constant(0.25),
+                seed: None,
+            },
+        ];
+        for spec in specs {
+            let v = initializer_to_json(&spec);
+            assert_eq!(initializer_from_json(&v).unwrap(), spec, "{v}");
+        }
+        let v = json!({"class_name": "GlorotUniform", "config": {"seed": 3}});
+        assert_eq!(
+            initializer_from_json(&v).unwrap(),
+            InitializerSpec::Object {
+                init: Initializer::glorot_uniform(),
+                seed: Some(3)
+            }
+        );
+        assert!(initializer_from_json(&json!({"class_name": "Nope"})).is_err());
     }
 
     #[test]
