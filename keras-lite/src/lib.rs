@@ -1,11 +1,115 @@
-//! keras-lite: the Keras 2 API (`Sequential`, `compile`, `fit`, `evaluate`, `predict`) built
-//! from the chapter crates. (Overview written below once the pieces land.)
+//! keras-lite: the Keras 2 API (`Sequential`, `compile`, `fit`, `evaluate`, `predict`),
+//! assembled from the chapter crates, printing what Keras prints and computing what
+//! TensorFlow computes.
+//!
+//! TensorFlow's beginner tutorial reads the same here (the `fashion_mnist` example runs it on
+//! the real data):
+//!
+//! ```
+//! use keras_lite::layers::{Dense, Flatten};
+//! use keras_lite::{EvaluateOptions, FitOptions, Sequential};
+//! # keras_lite::backend::set_random_seed(0);
+//! # let x_train = ndarray::Array3::<f32>::from_shape_fn((64, 28, 28), |(i, r, _)| ((i % 10 == r % 10) as u8) as f32);
+//! # let y_train = ndarray::Array1::<u8>::from_shape_fn(64, |i| (i % 10) as u8);
+//! # let (x_test, y_test) = (x_train.clone(), y_train.clone());
+//! // let ((x_train, y_train), (x_test, y_test)) = datasets::fashion_mnist::load_data()?;
+//! // let x_train = x_train.mapv(|p| f32::from(p) / 255.0);   (and x_test)
+//! let mut model = Sequential::new(vec![
+//!     Flatten::new().input_shape(&[28, 28]).into(),
+//!     Dense::new(128).activation("relu").into(),
+//!     Dense::new(10).activation("softmax").into(),
+//! ]);
+//! model.compile("adam", "sparse_categorical_crossentropy", &["accuracy"])?;
+//! model.summary()?;
+//! let history = model.fit(&x_train, &y_train, FitOptions { epochs: 5, ..Default::default() })?;
+//! let result = model.evaluate(&x_test, &y_test, EvaluateOptions { verbose: 2, ..Default::default() })?;
+//! println!("Test accuracy: {:.4}", result["accuracy"]);
+//! assert_eq!(history["loss"].len(), 5);
+//! # Ok::<(), keras_lite::KerasError>(())
+//! ```
+//!
+//! ```text
+//! cargo run -p keras-lite --example fashion_mnist              # the tutorial (dev profile)
+//! cargo run --release -p keras-lite --example fashion_mnist    # faster still
+//! cargo run --release -p keras-lite --example keras_parity -- testdata/keras2_parity.json
+//! ```
+//!
+//! # Keras (Python) -> keras-lite
+//!
+//! | Keras | keras-lite |
+//! |---|---|
+//! | `Sequential([Flatten(input_shape=(28, 28)), Dense(128, activation='relu')])` | `Sequential::new(vec![Flatten::new().input_shape(&[28, 28]).into(), Dense::new(128).activation("relu").into()])` |
+//! | `model.compile(optimizer='adam', loss=..., metrics=['accuracy'])` | `model.compile("adam", "sparse_categorical_crossentropy", &["accuracy"])?`, or objects: `Adam::new(0.001, 0.9, 0.999)`, `Loss::...`, `Metric::...` |
+//! | `model.fit(x, y, epochs=5, validation_split=0.2)` | `model.fit(&x, &y, FitOptions { epochs: 5, validation_split: 0.2, ..Default::default() })?` |
+//! | `history.history['loss']` | `history["loss"]` |
+//! | `model.evaluate(x, y, verbose=2)` | `model.evaluate(&x, &y, EvaluateOptions { verbose: 2, ..Default::default() })?` -> [`Logs`]: `r[1]` or `r["accuracy"]` |
+//! | `model.predict(x)` | `model.predict(&x, PredictOptions::default())?` -> `Array2<f32>` |
+//! | `model.get_weights()`, `set_weights(w)` | the same, `Vec<ArrayD<f32>>` (`[kernel, bias]` per Dense layer) |
+//! | `tf.keras.utils.set_random_seed(42)` | [`backend::set_random_seed`]`(42)` |
+//!
+//! Data: `x` is any ndarray (`f32`, `f64`, `u8`, ... of any rank) whose axes after the first
+//! equal the input shape; `y` holds class indices `(N,)` or rows `(N, units)`. See [`data`].
+//! Every mistake (an unknown name, a shape that does not fit, labels outside the classes, NaN
+//! in the data, fit before compile, ...) is a [`KerasError`] naming the problem and the fix.
+//!
+//! # What comes from where
+//!
+//! keras-lite assembles; the chapter crates compute:
+//!
+//! | piece | from |
+//! |---|---|
+//! | activations (`"relu"`, `"softmax"`, ...) and their backward passes | ch03 `Activation` |
+//! | losses by name, per sample, Keras' reduction | ch04 `Loss`, `reduce` |
+//! | `Dense` = `x W + b` and its gradients | ch05 `Affine` (+ ch03 `Activation::forward_into`/`backward_into`) |
+//! | the `Activation` layer | ch05 `ActivationLayer` |
+//! | loss gradients; softmax + cross-entropy fused from the logits | ch05 `loss_gradient`, `SoftmaxWithLoss` |
+//! | every optimizer, by name or object | ch06 `keras::*`, driven through `Layer::for_each_param` |
+//! | initializers | ch06 `initializers::Initializer` |
+//!
+//! keras-lite itself holds the model (layers, shapes, names), the checked configuration of
+//! `compile`, the training loop, metrics, the progress bar, the summary, History and
+//! callbacks, regularizers and constraints, and the data checks.
+//!
+//! # Modules
+//!
+//! | module | what |
+//! |---|---|
+//! | [`sequential`] | [`Sequential`]: layers, build, `summary`, `compile`, weights |
+//! | [`layers`] | `InputLayer`, `Flatten`, `Dense`, `Activation` |
+//! | [`compile`] | what `compile` accepts by name or object, checked once |
+//! | [`fit`] | [`FitOptions`] and the training loop |
+//! | [`evaluate`] | `evaluate`, `predict`, `train_on_batch`, `test_on_batch`, `predict_on_batch` |
+//! | [`metrics`] | accuracy (resolved as Keras does), top-k, losses as metrics |
+//! | [`progress`] | the Keras 2 progress bar, character for character |
+//! | [`summary`] | the `model.summary()` table |
+//! | [`history`] | [`History`] and [`Logs`] |
+//! | [`callbacks`] | the [`callbacks::Callback`] hooks |
+//! | [`data`] | what `x` and `y` may be, and their checks |
+//! | [`optimizers`] | optimizer lookup by name and from a Keras config |
+//! | [`initializers`], [`regularizers`], [`constraints`] | Dense's other arguments |
+//! | [`parity`] | the TensorFlow parity check (the `keras_parity` example and its test) |
+//! | [`backend`] | layer-name counters, the random seed |
+//! | [`error`] | [`KerasError`] |
+//!
+//! # Speed
+//!
+//! Training runs in `f32` and allocates nothing per step once its buffers exist (the only
+//! allocations left are matrixmultiply's packing buffers, one per matrix product; see
+//! `tests/no_alloc.rs`): each layer keeps its outputs and gradients, the batch is copied into a
+//! kept buffer, and the optimizer updates each parameter in place through a visitor. The
+//! first Dense layer skips its input gradient, which nothing needs. Softmax with
+//! cross-entropy (and sigmoid with binary cross-entropy) trains from the logits, as Keras
+//! does, in one fused pass.
 
 pub mod backend;
 pub mod callbacks;
 pub mod compile;
 pub mod constraints;
+#[path = "callbacks/csv_logger.rs"]
+pub mod csv_logger;
 pub mod data;
+#[path = "callbacks/early_stopping.rs"]
+pub mod early_stopping;
 pub mod error;
 pub mod evaluate;
 pub mod fit;
@@ -13,27 +117,23 @@ pub mod history;
 pub mod initializers;
 pub mod layers;
 pub mod metrics;
+#[path = "callbacks/model_checkpoint.rs"]
+pub mod model_checkpoint;
+pub mod model_io;
+pub mod monitor;
 pub mod optimizers;
 pub mod parity;
+pub mod plots;
 pub mod progress;
+pub mod pyfmt;
+pub mod sequence;
+#[path = "callbacks/reduce_lr_on_plateau.rs"]
+pub mod reduce_lr_on_plateau;
 pub mod regularizers;
 pub mod sequential;
 pub mod summary;
 mod training;
 pub mod weights_io;
-pub mod model_io;
-pub mod monitor;
-pub mod plots;
-pub mod pyfmt;
-pub mod sequence;
-#[path = "callbacks/early_stopping.rs"]
-pub mod early_stopping;
-#[path = "callbacks/model_checkpoint.rs"]
-pub mod model_checkpoint;
-#[path = "callbacks/reduce_lr_on_plateau.rs"]
-pub mod reduce_lr_on_plateau;
-#[path = "callbacks/csv_logger.rs"]
-pub mod csv_logger;
 
 pub use compile::{IntoLoss, IntoMetric, IntoOptimizer, MetricArg, NO_METRICS};
 pub use error::{KerasError, Result};

@@ -27,3 +27,38 @@ fn keras2_parity_fixture_within_tolerances() {
         );
     }
 }
+
+/// The checker can fail: small errors planted in a copy of the fixture are caught, each in its
+/// own item, and nothing else fails.
+#[test]
+fn planted_errors_are_caught() {
+    let text = std::fs::read_to_string(FIXTURE).unwrap();
+    let mut json: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let bump = |v: &mut serde_json::Value, by: f64| {
+        *v = serde_json::json!(v.as_f64().unwrap() + by);
+    };
+    bump(&mut json["fit"]["history"]["loss"][0], 1e-3);
+    bump(&mut json["optimizers"]["by_name"]["adam"]["weights_after_each_step"][5][0], 1e-4);
+    bump(&mut json["activations"]["by_name"]["relu"]["y"][3], 1e-5);
+    let mean = json["losses"]["mean_squared_error"]["mean"].as_f64().unwrap();
+    bump(&mut json["losses"]["mean_squared_error"]["mean"], mean * 1e-5);
+    let report = keras_lite::parity::check(&json).unwrap();
+    let failed: Vec<&str> = report.failures().map(|i| i.name.as_str()).collect();
+    assert_eq!(
+        failed,
+        ["relu y", "mean_squared_error mean", "adam (Adam) 12 steps", "history loss"],
+        "{}",
+        report.to_text()
+    );
+    let loss = report.items.iter().find(|i| i.name == "history loss").unwrap();
+    assert!((loss.max_abs - 1e-3).abs() < 1e-5, "{}", loss.max_abs);
+}
+
+/// A file that is not a fixture is an error that says so, not a pass.
+#[test]
+fn not_a_fixture() {
+    let e = keras_lite::parity::check(&serde_json::json!({"hello": 1})).unwrap_err();
+    assert!(e.to_string().contains("parity file"), "{e}");
+    let e = keras_lite::parity::check_file("/nonexistent/fixture.json").unwrap_err();
+    assert!(e.to_string().contains("/nonexistent/fixture.json"), "{e}");
+}
