@@ -126,10 +126,10 @@ pub mod parity;
 pub mod plots;
 pub mod progress;
 pub mod pyfmt;
-pub mod sequence;
 #[path = "callbacks/reduce_lr_on_plateau.rs"]
 pub mod reduce_lr_on_plateau;
 pub mod regularizers;
+pub mod sequence;
 pub mod sequential;
 pub mod summary;
 mod training;

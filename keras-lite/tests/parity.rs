@@ -38,19 +38,36 @@ fn planted_errors_are_caught() {
         *v = serde_json::json!(v.as_f64().unwrap() + by);
     };
     bump(&mut json["fit"]["history"]["loss"][0], 1e-3);
-    bump(&mut json["optimizers"]["by_name"]["adam"]["weights_after_each_step"][5][0], 1e-4);
+    bump(
+        &mut json["optimizers"]["by_name"]["adam"]["weights_after_each_step"][5][0],
+        1e-4,
+    );
     bump(&mut json["activations"]["by_name"]["relu"]["y"][3], 1e-5);
-    let mean = json["losses"]["mean_squared_error"]["mean"].as_f64().unwrap();
-    bump(&mut json["losses"]["mean_squared_error"]["mean"], mean * 1e-5);
+    let mean = json["losses"]["mean_squared_error"]["mean"]
+        .as_f64()
+        .unwrap();
+    bump(
+        &mut json["losses"]["mean_squared_error"]["mean"],
+        mean * 1e-5,
+    );
     let report = keras_lite::parity::check(&json).unwrap();
     let failed: Vec<&str> = report.failures().map(|i| i.name.as_str()).collect();
     assert_eq!(
         failed,
-        ["relu y", "mean_squared_error mean", "adam (Adam) 12 steps", "history loss"],
+        [
+            "relu y",
+            "mean_squared_error mean",
+            "adam (Adam) 12 steps",
+            "history loss"
+        ],
         "{}",
         report.to_text()
     );
-    let loss = report.items.iter().find(|i| i.name == "history loss").unwrap();
+    let loss = report
+        .items
+        .iter()
+        .find(|i| i.name == "history loss")
+        .unwrap();
     assert!((loss.max_abs - 1e-3).abs() < 1e-5, "{}", loss.max_abs);
 }
 
