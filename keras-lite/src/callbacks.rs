@@ -3,13 +3,14 @@
 //!
 //! A callback gets the model, so it can read or change the weights, the optimizer's learning
 //! rate, or set `model.stop_training`; it must not add or remove layers during `fit`.
-//! `fit` always returns the [`History`](crate::History); the callbacks here are the common
-//! ones of Keras 2: [`EarlyStopping`], [`LearningRateScheduler`], [`TerminateOnNaN`].
+//! `fit` always returns the [`History`](crate::History). This module holds the hooks and the
+//! two simplest callbacks of Keras 2, [`LearningRateScheduler`] and [`TerminateOnNaN`]; the
+//! monitoring ones have modules of their own: [`crate::early_stopping`],
+//! [`crate::model_checkpoint`], [`crate::reduce_lr_on_plateau`], [`crate::csv_logger`].
 
 use crate::error::Result;
 use crate::history::Logs;
 use crate::sequential::Sequential;
-use ndarray::ArrayD;
 
 /// Hooks called during `fit` and `evaluate`; every method does nothing by default.
 pub trait Callback {
@@ -44,115 +45,6 @@ pub trait Callback {
         Ok(())
     }
     fn on_test_end(&mut self, _model: &mut Sequential, _logs: &Logs) -> Result<()> {
-        Ok(())
-    }
-}
-
-/// Whether `monitor` improves upward: names ending in `acc`/`accuracy` (and `auc`) do, the
-/// rest (losses, errors) improve downward (Keras' mode `auto`).
-fn higher_is_better(monitor: &str) -> bool {
-    monitor.ends_with("acc") || monitor.ends_with("accuracy") || monitor.ends_with("auc")
-}
-
-/// Keras' `EarlyStopping`: stops training when `monitor` has not improved by more than
-/// `min_delta` for `patience` epochs.
-///
-/// With `restore_best_weights`, the best epoch's weights are put back when training stops
-/// early AND when it runs to the end without stopping (Keras 2 restores only on an early stop,
-/// which surprises users: here the final model is always the best one seen).
-#[derive(Debug, Clone)]
-pub struct EarlyStopping {
-    pub monitor: String,
-    pub min_delta: f64,
-    pub patience: usize,
-    pub baseline: Option<f64>,
-    pub restore_best_weights: bool,
-    /// The epoch at which training was stopped (0-based), if it was.
-    pub stopped_epoch: Option<usize>,
-    best: Option<f64>,
-    best_weights: Option<Vec<ArrayD<f32>>>,
-    wait: usize,
-}
-
-impl EarlyStopping {
-    /// Watches `monitor` (Keras' default `val_loss`) with `patience` epochs of tolerance.
-    pub fn new(monitor: &str, patience: usize) -> Self {
-        EarlyStopping {
-            monitor: monitor.to_string(),
-            min_delta: 0.0,
-            patience,
-            baseline: None,
-            restore_best_weights: false,
-            stopped_epoch: None,
-            best: None,
-            best_weights: None,
-            wait: 0,
-        }
-    }
-
-    /// Improvements smaller than `min_delta` do not count.
-    pub fn min_delta(mut self, d: f64) -> Self {
-        self.min_delta = d.abs();
-        self
-    }
-
-    /// Training stops if the monitor does not beat `baseline`.
-    pub fn baseline(mut self, b: f64) -> Self {
-        self.baseline = Some(b);
-        self
-    }
-
-    /// Put back the weights of the best epoch at the end.
-    pub fn restore_best_weights(mut self, yes: bool) -> Self {
-        self.restore_best_weights = yes;
-        self
-    }
-
-    fn improved(&self, value: f64, reference: f64) -> bool {
-        if higher_is_better(&self.monitor) {
-            value - self.min_delta > reference
-        } else {
-            value + self.min_delta < reference
-        }
-    }
-}
-
-impl Callback for EarlyStopping {
-    fn on_train_begin(&mut self, _model: &mut Sequential) -> Result<()> {
-        self.wait = 0;
-        self.stopped_epoch = None;
-        self.best = self.baseline;
-        self.best_weights = None;
-        Ok(())
-    }
-
-    fn on_epoch_end(&mut self, model: &mut Sequential, epoch: usize, logs: &Logs) -> Result<()> {
-        let Some(value) = logs.get(&self.monitor) else {
-            eprintln!(
-                "EarlyStopping: the logs have no {:?} (they have {:?}); nothing to monitor",
-                self.monitor,
-                logs.names().collect::<Vec<_>>()
-            );
-            return Ok(());
-        };
-        self.wait += 1;
-        if self.best.is_none_or(|b| self.improved(value, b)) {
-            self.best = Some(value);
-            self.wait = 0;
-            if self.restore_best_weights {
-                self.best_weights = Some(model.get_weights()?);
-            }
-        } else if self.wait >= self.patience && epoch > 0 {
-            self.stopped_epoch = Some(epoch);
-            model.stop_training = true;
-        }
-        Ok(())
-    }
-
-    fn on_train_end(&mut self, model: &mut Sequential, _logs: &Logs) -> Result<()> {
-        if let (true, Some(w)) = (self.restore_best_weights, &self.best_weights) {
-            model.set_weights(w)?;
-        }
         Ok(())
     }
 }

@@ -6,8 +6,9 @@ mod common;
 use ch04_loss_gradient::Loss;
 use ch06_optimizers_init::keras::{Adam, SGD};
 use common::*;
-use keras_lite::callbacks::{EarlyStopping, LearningRateScheduler, TerminateOnNaN};
+use keras_lite::callbacks::{LearningRateScheduler, TerminateOnNaN};
 use keras_lite::constraints::Constraint;
+use keras_lite::early_stopping::EarlyStopping;
 use keras_lite::layers::{Activation, Dense, Flatten, InputLayer};
 use keras_lite::regularizers::Regularizer;
 use keras_lite::{
@@ -749,20 +750,21 @@ fn callbacks_early_stopping_scheduler_nan() {
         .unwrap();
     // A learning rate of 0 never improves the loss: EarlyStopping stops after `patience`.
     let mut zero_lr = LearningRateScheduler::new(|_, _| 0.0);
-    let mut stop = EarlyStopping::new("loss", 2);
+    let mut stop = EarlyStopping::new("loss").patience(2);
     let h = model
         .fit(
             &x,
             &y,
             FitOptions {
                 epochs: 20,
+                shuffle: false, // the same order every epoch: the same loss, bit for bit
                 callbacks: vec![&mut zero_lr, &mut stop],
                 ..quiet()
             },
         )
         .unwrap();
     assert_eq!(h["loss"].len(), 3, "{:?}", h["loss"]);
-    assert_eq!(stop.stopped_epoch, Some(2));
+    assert_eq!(stop.stopped_epoch(), Some(2));
     assert_eq!(model.optimizer_mut().unwrap().learning_rate(), 0.0);
     // A huge learning rate with a non-saturating loss diverges; TerminateOnNaN stops at once.
     let mut reg = Sequential::new(vec![Dense::new(1).input_shape(&[2]).into()]);
