@@ -16,22 +16,34 @@ use keras_lite::callbacks::Callback;
 use keras_lite::layers::{Dense, Flatten};
 use keras_lite::{FitOptions, Logs, Result, Sequential};
 use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::cell::Cell;
 
 struct Counting;
 
-static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
+thread_local! {
+    /// Allocations made by this thread (the test harness allocates on other threads while a
+    /// test runs, so a global count would be flaky). Const-initialized: no allocation itself.
+    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
+}
+
+fn count_one() {
+    let _ = ALLOCATIONS.try_with(|c| c.set(c.get() + 1));
+}
+
+fn allocations() -> usize {
+    ALLOCATIONS.with(Cell::get)
+}
 
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        count_one();
         unsafe { System.alloc(layout) }
     }
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         unsafe { System.dealloc(ptr, layout) }
     }
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        count_one();
         unsafe { System.realloc(ptr, layout, new_size) }
     }
 }
@@ -48,20 +60,17 @@ struct StepAllocations {
 
 impl Callback for StepAllocations {
     fn on_train_batch_begin(&mut self, _: &mut Sequential, _: usize) -> Result<()> {
-        self.at_begin = ALLOCATIONS.load(Ordering::Relaxed);
+        self.at_begin = allocations();
         Ok(())
     }
     fn on_train_batch_end(&mut self, _: &mut Sequential, batch: usize, _: &Logs) -> Result<()> {
-        let n = ALLOCATIONS.load(Ordering::Relaxed) - self.at_begin;
+        let n = allocations() - self.at_begin;
         if batch >= 2 {
             self.per_step.push(n);
         }
         Ok(())
     }
 }
-
-/// The counter is global: the tests take turns.
-static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 fn steps_allocate_nothing(
     mut model: Sequential,
@@ -70,7 +79,6 @@ fn steps_allocate_nothing(
     metrics: &[&str],
     y_one_hot: bool,
 ) {
-    let _turn = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let (x, y) = blobs(256, 1);
     model.compile(optimizer, loss, metrics).unwrap();
     let mut counter = StepAllocations::default();
