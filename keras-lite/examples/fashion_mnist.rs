@@ -34,6 +34,7 @@
 
 use keras_lite::layers::{Dense, Flatten};
 use keras_lite::{EvaluateOptions, FitOptions, Sequential};
+use ndarray::Array3;
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -74,12 +75,16 @@ fn parse_args() -> Result<Args, String> {
     Ok(args)
 }
 
+/// Pixels 0..=255 to 0.0..=1.0 in `f32` (Keras' floatx): the tutorial's `x / 255.0`. Takes the
+/// `u8` images by value so that they are freed once converted.
+fn normalize(images: Array3<u8>) -> Array3<f32> {
+    images.mapv(|p| f32::from(p) / 255.0)
+}
+
 fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     keras_lite::backend::set_random_seed(args.seed);
     let ((x_train, y_train), (x_test, y_test)) = datasets::fashion_mnist::load_data()?;
-    // Pixels 0..=255 to 0.0..=1.0, in f32 (Keras' floatx).
-    let x_train = x_train.mapv(|p| f32::from(p) / 255.0);
-    let x_test = x_test.mapv(|p| f32::from(p) / 255.0);
+    let (x_train, x_test) = (normalize(x_train), normalize(x_test));
 
     let mut model = Sequential::new(vec![
         Flatten::new().input_shape(&[28, 28]).into(),

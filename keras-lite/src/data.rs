@@ -177,12 +177,14 @@ pub(crate) fn check_inputs<'a, X: Inputs + ?Sized>(
 
 /// Errors on the first NaN or infinity, giving its flat index.
 pub(crate) fn check_finite(a: &ArrayView2<'_, f32>, what: &str) -> Result<()> {
-    // A sum is NaN exactly when some element is NaN or infinite (inf - inf or inf): one cheap
-    // vectorisable pass; the slow search for the index runs only on failure.
+    // NaN and infinity are exactly the values whose exponent bits are all ones: an integer
+    // test that vectorises (60000 images are 47 million values); the slow search for the
+    // index runs only on failure.
+    let exponent_all_ones = |v: &f32| (v.to_bits() & 0x7f80_0000 == 0x7f80_0000) as u32;
     let fast_ok = match a.as_slice() {
         Some(s) => s
             .chunks(4096)
-            .all(|c| c.iter().fold(0.0f32, |acc, &v| acc + v * 0.0).is_finite()),
+            .all(|c| c.iter().fold(0u32, |acc, v| acc | exponent_all_ones(v)) == 0),
         None => a.iter().all(|v| v.is_finite()),
     };
     if fast_ok {
