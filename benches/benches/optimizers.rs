@@ -8,6 +8,9 @@
 //! For scale: the forward and backward matrix products of a batch of 32 take ~125 us on the
 //! machine the design notes were measured on (see the `matmul` bench for this one).
 //!
+//! `keras_zero_grad_subnormal_m/adam` is Keras' Adam once a zero gradient has decayed its first
+//! moment into the subnormal range (see the comment in the code).
+//!
 //! Throughput is the number of parameters updated (Melem/s).
 
 use std::hint::black_box;
@@ -65,6 +68,24 @@ fn optimizers(c: &mut Criterion) {
             "{family}/{name} drove the weights to a non-finite value"
         );
     }
+
+    // Weights whose gradient is exactly zero (pixels that are blank in every image, dead ReLU
+    // units) see Adam's first moment decay by beta_1 = 0.9 per step: after ~800 steps it is
+    // subnormal, and subnormal arithmetic takes a slow microcode path on x86 unless the FPU
+    // flushes it to zero (TensorFlow runs its kernels with flush-to-zero). This case times that
+    // state: the same update as `keras/adam`, with a zero gradient and subnormal moments.
+    let mut adam = OptimizerName::Adam.build::<f32>();
+    let mut w = filled(rows, cols, 41) * 0.1;
+    let mut g = filled(rows, cols, 42) * 0.01;
+    step(adam.as_mut(), &mut w, &mut g);
+    g.fill(0.0);
+    for _ in 0..1000 {
+        step(adam.as_mut(), &mut w, &mut g);
+    }
+    group.bench_function(
+        BenchmarkId::new("keras_zero_grad_subnormal_m", "adam"),
+        |bench| bench.iter(|| step(adam.as_mut(), black_box(&mut w), &mut g)),
+    );
     group.finish();
 }
 

@@ -7,10 +7,18 @@
 //!
 //! | bench | what it measures |
 //! |---|---|
-//! | `matmul` | the matrix products of one training step of the tutorial model (784-128-10, batch 32) and a square sweep 64..1024, as a naive triple loop ([`matmul_naive`]), ndarray `dot`, `general_mat_mul` into a reused buffer, and `matrixmultiply::sgemm` called directly; reported in GFLOP/s |
+//! | `matmul` | the matrix products of one training step of the tutorial model (784-128-10, batch 32) and a square sweep 64..1024, as a naive triple loop ([`matmul_naive`]), ndarray `dot`, `general_mat_mul` into a reused buffer, and `matrixmultiply::sgemm` called directly |
+//! | `layers` | ch05's `Affine` forward and backward (784x128 and 128x10), the activation layers over (N, 128), `SoftmaxWithLoss` over (N, 10), at batch 32 and 256 |
+//! | `optimizers` | one update of a 784x128 kernel by each of ch06's book optimizers (array expressions) and each fused Keras optimizer |
+//! | `training` | keras-lite's `train_on_batch` on the tutorial model, and one whole `fit` epoch (60000 samples) at batch 32 and 256 |
 //!
-//! Throughput is reported as `Throughput::Elements(2*m*k*n)`: one multiply and one add per
-//! term, so criterion's "Gelem/s" reads as GFLOP/s.
+//! The test `tests/no_alloc_training_step.rs` checks, with a counting global allocator, that a
+//! steady-state `fit` step of the tutorial model allocates nothing but matrixmultiply's
+//! per-call packing buffers.
+//!
+//! Throughput of matrix products (and of whole steps) is reported as
+//! `Throughput::Elements(2*m*k*n)`: one multiply and one add per term, so criterion's
+//! "Gelem/s" reads as GFLOP/s.
 //!
 //! ```
 //! use ndarray::array;
