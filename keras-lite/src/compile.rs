@@ -34,8 +34,9 @@ use ch06_optimizers_init::optimizer::OptimizerError;
 /// No metrics: `model.compile("sgd", "mse", NO_METRICS)`.
 pub const NO_METRICS: &[&str] = &[];
 
-/// Something `compile` accepts as the optimizer: a Keras name (`"adam"`), a ch06 optimizer
-/// (`Adam::new(0.001, 0.9, 0.999)`, with or without `?`), or a boxed one.
+/// Something `compile` accepts as the optimizer: a Keras name (`"adam"`), a ch06 Keras
+/// optimizer (`Adam::new(0.001, 0.9, 0.999)`, with or without `?`), one of the book's
+/// (`ch06_optimizers_init::book::Momentum::new(0.01, 0.9)`), or any boxed `Optimizer<f32>`.
 pub trait IntoOptimizer {
     /// The optimizer, or the error that building it gave.
     fn into_optimizer(self) -> Result<Box<dyn Optimizer<f32>>>;
@@ -83,6 +84,35 @@ macro_rules! optimizer_objects {
 optimizer_objects!(
     SGD, RMSprop, Adagrad, Adadelta, Adam, Adamax, Nadam, Ftrl, AdamW
 );
+
+/// The book's optimizers of chapter 6 (`book::Momentum::new(0.01, 0.9)`, ...) are accepted too.
+mod book_optimizers {
+    use super::*;
+    use ch06_optimizers_init::book::{AdaGrad, Adam, Momentum, Nesterov, RMSprop, SGD};
+
+    macro_rules! book_objects {
+        ($($t:ty),*) => {$(
+            impl IntoOptimizer for $t {
+                fn into_optimizer(self) -> Result<Box<dyn Optimizer<f32>>> {
+                    Ok(Box::new(self))
+                }
+            }
+            impl IntoOptimizer for std::result::Result<$t, OptimizerError> {
+                fn into_optimizer(self) -> Result<Box<dyn Optimizer<f32>>> {
+                    Ok(Box::new(self?))
+                }
+            }
+        )*};
+    }
+    book_objects!(
+        SGD,
+        Momentum<f32>,
+        Nesterov<f32>,
+        AdaGrad<f32>,
+        RMSprop<f32>,
+        Adam<f32>
+    );
+}
 
 /// Something `compile` accepts as the loss: a Keras name or alias, or a ch04 [`Loss`] value.
 pub trait IntoLoss {

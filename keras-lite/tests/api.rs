@@ -931,3 +931,32 @@ fn regression_with_mse_and_every_optimizer_name() {
         );
     }
 }
+
+#[test]
+fn the_books_optimizers_compile_as_objects() {
+    use ch06_optimizers_init::book;
+    let (x, y) = blobs(64, 21);
+    let mut model = small_model("softmax");
+    model
+        .compile(
+            book::Momentum::new(0.05, 0.9),
+            "sparse_categorical_crossentropy",
+            NO_METRICS,
+        )
+        .unwrap();
+    let h = model
+        .fit(
+            &x,
+            &y,
+            FitOptions {
+                epochs: 10,
+                ..quiet()
+            },
+        )
+        .unwrap();
+    assert!(h["loss"][9] < h["loss"][0]);
+    let e = model
+        .compile(book::Momentum::new(-1.0, 0.9), "mse", NO_METRICS)
+        .unwrap_err();
+    assert!(matches!(e, keras_lite::KerasError::Optimizer(_)), "{e}");
+}
