@@ -17,7 +17,7 @@
 //! | 4.4 gradient | [`numerical_gradient`] for arrays of any shape (example `gradient_2d`) |
 //! | 4.4.1 gradient descent | [`gradient_descent`] (example `gradient_method`) |
 //! | 4.4.2 the gradient of a network | [`simple_net`]: [`SimpleNet`] (example `gradient_simplenet`) |
-//! | 4.5 the learning algorithm | [`two_layer_net`]: [`TwoLayerNet`] (example `train_neuralnet`) |
+//! | 4.5 the learning algorithm | [`two_layer_net`]: [`TwoLayerNet`] (example `ch04_train_neuralnet`, the book's `ch04/train_neuralnet.py`) |
 //! | (Keras) every loss `compile` accepts | [`loss`]: [`Loss`], [`Labels`], [`reduce`] |
 //!
 //! The book's two losses are kept as the book writes them. Keras' losses ([`Loss`]) are the

@@ -46,11 +46,11 @@
 //! | (Keras) | the gradient of every ch04 loss w.r.t. the prediction | [`loss_gradient`](mod@loss_gradient) |
 //! | 5.7.1-5.7.2 | `TwoLayerNet` from layers | [`two_layer_net`] ([`TwoLayerNet`]) |
 //! | 5.7.3 | gradient check | [`gradient_check`] |
-//! | 5.7.4 | training by backprop | the `train_neuralnet` example |
+//! | 5.7.4 | training by backprop | the `ch05_train_neuralnet` example (`ch05/train_neuralnet.py`) |
 //! | (all) | the `Layer` trait every layer implements | [`layer`] ([`Layer`], [`Mode`], [`ParamMut`]) |
 //!
 //! Examples, named after the book's scripts: `buy_apple`, `buy_apple_orange` (5.4),
-//! `gradient_check` (5.7.3) and `train_neuralnet` (5.7.4, `--out DIR` for its figures), the
+//! `gradient_check` (5.7.3) and `ch05_train_neuralnet` (5.7.4, `--out DIR` for its figures), the
 //! last two on Fashion-MNIST. `cargo test -p ch05-backprop` runs the book's apple numbers and
 //! property tests that put every layer, every activation layer, every loss gradient and the
 //! whole `TwoLayerNet` through the gradient check (relative error below 1e-6 in f64), and
