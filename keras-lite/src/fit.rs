@@ -10,7 +10,12 @@
 //! ```
 //!
 //! `validation_split` holds out the LAST fraction of `x` and `y`, before any shuffling, as
-//! Keras does (sort or shuffle your data first if its order means something). The loss shown
+//! Keras does (sort or shuffle your data first if its order means something). Unlike Keras,
+//! `fit` says so in one line before the first epoch (verbose 1 and 2):
+//!
+//! ```text
+//! Training on the first 48000 samples, validating on the last 12000 (validation_split=0.2 takes the tail of x and y, before any shuffling)
+//! ``` The loss shown
 //! during an epoch is the running mean over the epoch's batches, taken while the weights
 //! change; `evaluate` after training reports the loss of the final weights, which is usually
 //! lower: the two differ by design, as in Keras.
@@ -208,6 +213,16 @@ impl Sequential {
         }
         // With validation_split, the validation rows are the tail of the training arrays.
         let split_val = val_set.is_none() && val_metrics.is_some();
+        if split_val && options.verbose > 0 {
+            // Keras users trip over this: say it once, where the epochs are printed.
+            println!(
+                "Training on the first {} samples, validating on the last {} \
+                 (validation_split={} takes the tail of x and y, before any shuffling)",
+                train_range.end,
+                n - train_range.end,
+                options.validation_split
+            );
+        }
 
         let batch_size = options.batch_size;
         let n_train = train_range.len();

@@ -15,6 +15,9 @@
 //! * `verbose = 2`: one line per epoch, without the bar: `313/313 - 0s - loss: ... - accuracy: ...`.
 //! * `verbose = 0`: nothing.
 //!
+//! The counter counts steps (batches), not samples: `1875/1875` is 60000 samples in batches of
+//! 32 (Keras 1 counted samples, `60000/60000`, which old tutorials still show).
+//!
 //! On a terminal the running bar is redrawn in place with `\r` at most every 0.05 s.
 //! Keras writes a new line per update when the output is not a terminal (a log file, a CI
 //! console), flooding it; here only the finished line of each epoch is written there.

@@ -74,7 +74,7 @@ impl Sequential {
         model
     }
 
-    /// An empty model with the given name.
+    /// A model of `layers` with the given name instead of `sequential`.
     pub fn named(name: &str, layers: Vec<Layer>) -> Self {
         let mut model = Sequential::new(layers);
         model.name = name.to_string();

@@ -277,8 +277,9 @@ impl Sequential {
         }
     }
 
-    /// The forward pass of the batch in `work.x`; returns nothing, the output stays in the
-    /// layers. `logits` stops the output layer before its softmax/sigmoid.
+    /// The forward pass of a batch `x` through `layers`; returns the last output (a buffer of
+    /// the last computing layer, or `x` itself if no layer computes). `logits` stops the output
+    /// layer before its softmax/sigmoid.
     fn forward_layers<'a>(
         layers: &'a mut [Layer],
         x: &'a ArrayRef2<f32>,
