@@ -81,7 +81,12 @@ pub fn quick_mode() -> bool {
 
 /// The criterion configuration every bench starts from: in quick mode, no plots, fewer
 /// bootstrap resamples and a short measurement cap, so the whole suite fits in a CI minute.
+///
+/// Criterion draws its plots (in `target/criterion`) with plotters, whose features the workspace
+/// sets to compiled-in fonts only: the DejaVu fonts are registered here, through ch03's plot
+/// helper, or the first plot would fail with `FontUnavailable`.
 pub fn criterion_config() -> criterion::Criterion {
+    ch03_activations::plot::register_fonts();
     let c = criterion::Criterion::default();
     if quick_mode() {
         c.without_plots()
