@@ -44,7 +44,8 @@
 //! | `history.history['loss']` | `history["loss"]` |
 //! | `model.evaluate(x, y, verbose=2)` | `model.evaluate(&x, &y, EvaluateOptions { verbose: 2, ..Default::default() })?` -> [`Logs`]: `r[1]` or `r["accuracy"]` |
 //! | `model.predict(x)` | `model.predict(&x, PredictOptions::default())?` -> `Array2<f32>` |
-//! | `model.get_weights()`, `set_weights(w)` | the same, `Vec<ArrayD<f32>>` (`[kernel, bias]` per Dense layer) |
+//! | `Dropout(0.2)`, `BatchNormalization()` | `Dropout::new(0.2).into()`, `BatchNormalization::new().into()` (Keras' defaults; active in `fit`, inference mode in `evaluate`/`predict`) |
+//! | `model.get_weights()`, `set_weights(w)` | the same, `Vec<ArrayD<f32>>` (`[kernel, bias]` per Dense layer, `[gamma, beta, moving_mean, moving_variance]` per BatchNormalization) |
 //! | `tf.keras.utils.set_random_seed(42)` | [`backend::set_random_seed`]`(42)` |
 //!
 //! Data: `x` is any ndarray (`f32`, `f64`, `u8`, ... of any rank) whose axes after the first
@@ -63,6 +64,7 @@
 //! | `Dense` = `x W + b` and its gradients | ch05 `Affine` (+ ch03 `Activation::forward_into`/`backward_into`) |
 //! | the `Activation` layer | ch05 `ActivationLayer` |
 //! | loss gradients; softmax + cross-entropy fused from the logits | ch05 `loss_gradient`, `SoftmaxWithLoss` |
+//! | `Dropout` (inverted, as Keras) and `BatchNormalization` | ch06 `dropout::Dropout::keras`, `batch_norm::BatchNormalization` |
 //! | every optimizer, by name or object | ch06 `keras::*`, driven through `Layer::for_each_param` |
 //! | initializers | ch06 `initializers::Initializer` |
 //!
@@ -75,7 +77,7 @@
 //! | module | what |
 //! |---|---|
 //! | [`sequential`] | [`Sequential`]: layers, build, `summary`, `compile`, weights |
-//! | [`layers`] | `InputLayer`, `Flatten`, `Dense`, `Activation` |
+//! | [`layers`] | `InputLayer`, `Flatten`, `Dense`, `Activation`, `Dropout`, `BatchNormalization` |
 //! | [`compile`] | what `compile` accepts by name or object, checked once |
 //! | [`fit`] | [`FitOptions`] and the training loop |
 //! | [`evaluate`] | `evaluate`, `predict`, `train_on_batch`, `test_on_batch`, `predict_on_batch` |

@@ -41,7 +41,9 @@ use crate::compile::MetricArg;
 use crate::constraints::Constraint;
 use crate::error::{KerasError, Result};
 use crate::initializers::{FanMode, Initializer, InitializerSpec, ScalingDistribution};
-use crate::layers::{Activation, ActivationSpec, Dense, Flatten, InputLayer, Layer};
+use crate::layers::{
+    Activation, ActivationSpec, BatchNormalization, Dense, Dropout, Flatten, InputLayer, Layer,
+};
 use crate::metrics::Metric;
 use crate::regularizers::Regularizer;
 use crate::sequential::Sequential;
@@ -522,6 +524,18 @@ pub fn layer_to_json(layer: &Layer) -> Result<Value> {
         Layer::Activation(a) => {
             c.insert("activation".into(), activation_spec_to_json(&a.activation));
         }
+        Layer::Dropout(d) => {
+            c.insert("rate".into(), json!(d.rate));
+            c.insert("noise_shape".into(), Value::Null);
+            c.insert("seed".into(), json!(d.seed));
+        }
+        Layer::BatchNormalization(bn) => {
+            c.insert("axis".into(), json!(-1));
+            c.insert("momentum".into(), json!(bn.momentum));
+            c.insert("epsilon".into(), json!(bn.epsilon));
+            c.insert("center".into(), json!(bn.center));
+            c.insert("scale".into(), json!(bn.scale));
+        }
     }
     Ok(json!({"class_name": layer.class_name(), "config": Value::Object(c)}))
 }
@@ -604,41 +618,63 @@ pub fn layer_from_json(v: &Value) -> Result<Layer> {
             }
             d.into()
         }
+        "Dropout" => {
+            if opt("noise_shape").is_some() {
+                return Err(bad(
+                    &what,
+                    "noise_shape is not supported; keras-lite drops each value independently \
+                     (noise_shape=None)",
+                ));
+            }
+            let mut d = Dropout::new(num(c, "rate", &what)?);
+            if let Some(seed) = opt("seed") {
+                d = d.seed(seed.as_u64().ok_or_else(|| {
+                    bad(
+                        &what,
+                        format!("seed must be a non-negative integer, got {seed}"),
+                    )
+                })?);
+            }
+            d.into()
+        }
+        "BatchNormalization" => {
+            if let Some(axis) = opt("axis")
+                && axis != &json!(-1)
+                && axis != &json!([-1])
+            {
+                return Err(bad(
+                    &what,
+                    format!(
+                        "axis {axis} is not supported; keras-lite normalizes the last axis of \
+                         flat inputs (axis=-1)"
+                    ),
+                ));
+            }
+            let flag = |key: &str| c.get(key).and_then(Value::as_bool).unwrap_or(true);
+            BatchNormalization::new()
+                .momentum(num_or(c, "momentum", 0.99, &what)?)
+                .epsilon(num_or(c, "epsilon", 1e-3, &what)?)
+                .center(flag("center"))
+                .scale(flag("scale"))
+                .into()
+        }
         other => {
             return Err(bad(
                 &what,
                 format!(
-                    "unknown layer class {other:?}; keras-lite has InputLayer, Flatten, Dense, Activation"
+                    "unknown layer class {other:?}; keras-lite has InputLayer, Flatten, Dense, \
+                     Activation, Dropout, BatchNormalization"
                 ),
             ));
         }
     };
     if let Some(n) = name {
-        set_layer_name(&mut layer, n);
+        *layer.name_slot() = Some(n.to_string());
     }
-    if let Some(shape) = input {
-        set_layer_input_shape(&mut layer, shape);
+    if let (Some(shape), Some(slot)) = (input, layer.input_shape_slot()) {
+        *slot = Some(shape);
     }
     Ok(layer)
-}
-
-fn set_layer_name(layer: &mut Layer, name: &str) {
-    let slot = match layer {
-        Layer::InputLayer(l) => &mut l.name,
-        Layer::Flatten(l) => &mut l.name,
-        Layer::Dense(l) => &mut l.name,
-        Layer::Activation(l) => &mut l.name,
-    };
-    *slot = Some(name.to_string());
-}
-
-fn set_layer_input_shape(layer: &mut Layer, shape: Vec<usize>) {
-    match layer {
-        Layer::InputLayer(_) => {}
-        Layer::Flatten(l) => l.input_shape = Some(shape),
-        Layer::Dense(l) => l.input_shape = Some(shape),
-        Layer::Activation(l) => l.input_shape = Some(shape),
-    }
 }
 
 impl Sequential {

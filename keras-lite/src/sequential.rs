@@ -151,8 +151,12 @@ impl Sequential {
         let mut first_with_params = true;
         for (layer, shape) in self.layers.iter_mut().zip(&shapes) {
             layer.build(n_in, &mut self.rng)?;
+            // Only the first layer with weights may skip its input gradient: every later one
+            // passes the gradient on to a layer that needs it.
             if let Some(d) = layer.as_dense_mut() {
                 d.set_needs_input_grad(!first_with_params);
+            }
+            if layer.has_params() {
                 first_with_params = false;
             }
             n_in = shape.iter().product();
@@ -199,7 +203,9 @@ impl Sequential {
         let shapes = self.shapes(&input)?;
         let mut prev = input;
         let mut rows = Vec::new();
+        let mut non_trainable = 0;
         for (layer, shape) in self.layers.iter().zip(shapes) {
+            non_trainable += layer.count_non_trainable_params(&prev);
             if !matches!(layer, Layer::InputLayer(_)) {
                 rows.push(SummaryRow {
                     name: layer.name().to_string(),
@@ -210,7 +216,7 @@ impl Sequential {
             }
             prev = shape;
         }
-        Ok(format_summary(&self.name, &rows, 0))
+        Ok(format_summary(&self.name, &rows, non_trainable))
     }
 
     /// Prints the summary table (Keras' `model.summary()`).
@@ -320,7 +326,8 @@ impl Sequential {
         self.compiled.as_mut().map(|c| c.optimizer.as_mut())
     }
 
-    /// Every weight array, `[kernel, bias]` per Dense layer in order (Keras' `get_weights`).
+    /// Every weight array in layer order (Keras' `get_weights`): `[kernel, bias]` per Dense
+    /// layer, `[gamma, beta, moving_mean, moving_variance]` per BatchNormalization layer.
     pub fn get_weights(&mut self) -> Result<Vec<ArrayD<f32>>> {
         self.ensure_built("get_weights")?;
         Ok(self.layers.iter().flat_map(Layer::get_weights).collect())
@@ -334,6 +341,7 @@ impl Sequential {
         if weights.len() != expected {
             return Err(KerasError::Weights(format!(
                 "set_weights got {} arrays but the model has {expected} ([kernel, bias] per Dense \
+                 layer, [gamma, beta, moving_mean, moving_variance] per BatchNormalization \
                  layer, in order); pass what get_weights returns",
                 weights.len()
             )));
@@ -343,9 +351,7 @@ impl Sequential {
         let mut at = 0;
         for layer in layers.iter_mut() {
             let k = layer.weight_count();
-            if let Some(d) = layer.as_dense_mut() {
-                d.set_weights(&weights[at..at + k])?;
-            }
+            layer.set_weights(&weights[at..at + k])?;
             at += k;
         }
         self.layers = layers;

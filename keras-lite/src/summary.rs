@@ -93,7 +93,8 @@ fn row(fields: [&str; 3]) -> String {
 
 /// The whole table for a model named `model_name` (`"sequential"`).
 ///
-/// `non_trainable` counts parameters the optimizer does not update (none for Dense layers).
+/// `non_trainable` counts parameters the optimizer does not update (BatchNormalization's
+/// moving statistics; none for Dense layers).
 pub fn format_summary(model_name: &str, rows: &[SummaryRow], non_trainable: usize) -> String {
     let total: usize = rows.iter().map(|r| r.params).sum();
     let mut s = String::new();

@@ -1,7 +1,8 @@
 //! `save_weights` / `load_weights`: a model's weights in the safetensors format.
 //!
 //! Each weight is one tensor named `layer/weight`, as Keras names them (`dense/kernel`,
-//! `dense/bias`, `dense_1/kernel`, ...), stored as little-endian `float32` in the layer's own
+//! `dense/bias`, `dense_1/kernel`, ..., `batch_normalization/gamma`, `batch_normalization/beta`,
+//! `batch_normalization/moving_mean`, `batch_normalization/moving_variance`), stored as little-endian `float32` in the layer's own
 //! shape (a Dense kernel is `[inputs, units]`). The file opens in Python without keras-lite:
 //!
 //! ```text
@@ -66,11 +67,7 @@ pub struct LayerWeights {
 /// Keras' names for the weights of a layer, in `get_weights` order (empty for layers
 /// without weights).
 pub fn weight_names(layer: &Layer) -> Vec<&'static str> {
-    match layer {
-        Layer::Dense(d) if d.use_bias => vec!["kernel", "bias"],
-        Layer::Dense(_) => vec!["kernel"],
-        _ => Vec::new(),
-    }
+    layer.weight_names()
 }
 
 /// The model's weights grouped by layer, in model order (layers without weights skipped).

@@ -1,6 +1,6 @@
 //! The layers a [`Sequential`](crate::Sequential) model stacks: [`InputLayer`], [`Flatten`],
-//! [`Dense`] and [`Activation`], gathered in the [`Layer`] enum that `Sequential::new` takes
-//! (`Dense::new(128).activation("relu").into()`).
+//! [`Dense`], [`Activation`], [`Dropout`] and [`BatchNormalization`], gathered in the
+//! [`Layer`] enum that `Sequential::new` takes (`Dense::new(128).activation("relu").into()`).
 //!
 //! A layer is first a configuration (units, activation, initializers, ...); it is **built**
 //! once the shape of its input is known, which creates its weights. Inside a model every batch
@@ -10,18 +10,29 @@
 //! The computing parts come from the chapter crates: `Dense` is ch05's
 //! [`Affine`](ch05_backprop::Affine) followed by a ch03
 //! [`Activation`](ch03_activations::Activation) (its `forward_into`/`backward_into`); the
-//! `Activation` layer is ch05's [`ActivationLayer`](ch05_backprop::ActivationLayer).
+//! `Activation` layer is ch05's [`ActivationLayer`](ch05_backprop::ActivationLayer);
+//! `Dropout` and `BatchNormalization` are ch06's
+//! [`Dropout`](ch06_optimizers_init::dropout::Dropout) (Keras' inverted form) and
+//! [`BatchNormalization`](ch06_optimizers_init::batch_norm::BatchNormalization).
+//!
+//! `Dropout` and `BatchNormalization` behave differently in training and inference: `fit` and
+//! `train_on_batch` run the layers in [`Mode::Train`], `evaluate`, `predict` and
+//! `test_on_batch` in [`Mode::Eval`] (Keras' `training=True/False`).
 //!
 //! Names follow Keras: the snake_case class name, then `_1`, `_2`, ... per class
 //! (`dense`, `dense_1`), counted per thread (see [`crate::backend::clear_session`]).
 
 mod activation;
+mod batch_normalization;
 mod dense;
+mod dropout;
 mod flatten;
 mod input_layer;
 
 pub use activation::Activation;
+pub use batch_normalization::BatchNormalization;
 pub use dense::{ActivationSpec, Dense};
+pub use dropout::Dropout;
 pub use flatten::Flatten;
 pub use input_layer::InputLayer;
 
@@ -37,6 +48,8 @@ pub enum Layer {
     Flatten(Flatten),
     Dense(Dense),
     Activation(Activation),
+    Dropout(Dropout),
+    BatchNormalization(BatchNormalization),
 }
 
 impl From<InputLayer> for Layer {
@@ -59,6 +72,16 @@ impl From<Activation> for Layer {
         Layer::Activation(l)
     }
 }
+impl From<Dropout> for Layer {
+    fn from(l: Dropout) -> Self {
+        Layer::Dropout(l)
+    }
+}
+impl From<BatchNormalization> for Layer {
+    fn from(l: BatchNormalization) -> Self {
+        Layer::BatchNormalization(l)
+    }
+}
 
 impl Layer {
     /// The layer's name (`dense_1`); empty until the layer is added to a model or named.
@@ -68,6 +91,8 @@ impl Layer {
             Layer::Flatten(l) => l.name.as_deref(),
             Layer::Dense(l) => l.name.as_deref(),
             Layer::Activation(l) => l.name.as_deref(),
+            Layer::Dropout(l) => l.name.as_deref(),
+            Layer::BatchNormalization(l) => l.name.as_deref(),
         }
         .unwrap_or("")
     }
@@ -79,15 +104,32 @@ impl Layer {
             Layer::Flatten(_) => "Flatten",
             Layer::Dense(_) => "Dense",
             Layer::Activation(_) => "Activation",
+            Layer::Dropout(_) => "Dropout",
+            Layer::BatchNormalization(_) => "BatchNormalization",
         }
     }
 
-    fn name_slot(&mut self) -> &mut Option<String> {
+    /// The layer's name, to set (`None` until named).
+    pub(crate) fn name_slot(&mut self) -> &mut Option<String> {
         match self {
             Layer::InputLayer(l) => &mut l.name,
             Layer::Flatten(l) => &mut l.name,
             Layer::Dense(l) => &mut l.name,
             Layer::Activation(l) => &mut l.name,
+            Layer::Dropout(l) => &mut l.name,
+            Layer::BatchNormalization(l) => &mut l.name,
+        }
+    }
+
+    /// The declared input shape, to set (`None` for an `InputLayer`, whose shape is fixed).
+    pub(crate) fn input_shape_slot(&mut self) -> Option<&mut Option<Vec<usize>>> {
+        match self {
+            Layer::InputLayer(_) => None,
+            Layer::Flatten(l) => Some(&mut l.input_shape),
+            Layer::Dense(l) => Some(&mut l.input_shape),
+            Layer::Activation(l) => Some(&mut l.input_shape),
+            Layer::Dropout(l) => Some(&mut l.input_shape),
+            Layer::BatchNormalization(l) => Some(&mut l.input_shape),
         }
     }
 
@@ -107,13 +149,15 @@ impl Layer {
             Layer::Flatten(l) => l.input_shape.as_deref(),
             Layer::Dense(l) => l.input_shape.as_deref(),
             Layer::Activation(l) => l.input_shape.as_deref(),
+            Layer::Dropout(l) => l.input_shape.as_deref(),
+            Layer::BatchNormalization(l) => l.input_shape.as_deref(),
         }
     }
 
     /// The output shape (without the batch axis) for an input of shape `input`.
     pub fn output_shape(&self, input: &[usize]) -> Result<Vec<usize>> {
         match self {
-            Layer::InputLayer(_) | Layer::Activation(_) => Ok(input.to_vec()),
+            Layer::InputLayer(_) | Layer::Activation(_) | Layer::Dropout(_) => Ok(input.to_vec()),
             Layer::Flatten(_) => Ok(vec![input.iter().product()]),
             Layer::Dense(d) => {
                 if input.len() != 1 {
@@ -126,16 +170,41 @@ impl Layer {
                 }
                 Ok(vec![d.units])
             }
+            Layer::BatchNormalization(_) => {
+                if input.len() != 1 {
+                    return Err(KerasError::InvalidArgument(format!(
+                        "layer {:?} (BatchNormalization) gets inputs of shape {}; \
+                         BatchNormalization here normalizes the features of flat vectors \
+                         (axis=-1 of (None, features)): put Flatten() before it",
+                        self.name(),
+                        crate::summary::shape_with_batch(input)
+                    )));
+                }
+                Ok(input.to_vec())
+            }
         }
     }
 
-    /// Number of weights (Dense: `in * units + units`, or `in * units` without bias).
+    /// Number of weights, trainable or not, as Keras counts them (Dense: `in * units + units`,
+    /// or `in * units` without bias; BatchNormalization: `4 * features`, see
+    /// [`Layer::count_non_trainable_params`]).
     pub fn count_params(&self, input: &[usize]) -> usize {
+        let n_in: usize = input.iter().product();
         match self {
-            Layer::Dense(d) => {
-                let n_in: usize = input.iter().product();
-                n_in * d.units + if d.use_bias { d.units } else { 0 }
+            Layer::Dense(d) => n_in * d.units + if d.use_bias { d.units } else { 0 },
+            Layer::BatchNormalization(bn) => {
+                let (trainable, fixed) = bn.count_params(n_in);
+                trainable + fixed
             }
+            _ => 0,
+        }
+    }
+
+    /// The weights among [`Layer::count_params`] the optimizer does not update:
+    /// BatchNormalization's `moving_mean` and `moving_variance` (`2 * features`).
+    pub fn count_non_trainable_params(&self, input: &[usize]) -> usize {
+        match self {
+            Layer::BatchNormalization(bn) => bn.count_params(input.iter().product()).1,
             _ => 0,
         }
     }
@@ -145,7 +214,9 @@ impl Layer {
         match self {
             Layer::Dense(d) => d.build(n_in, rng),
             Layer::Activation(a) => a.build(),
-            _ => Ok(()),
+            Layer::Dropout(d) => d.build(rng),
+            Layer::BatchNormalization(bn) => bn.build(n_in),
+            Layer::InputLayer(_) | Layer::Flatten(_) => Ok(()),
         }
     }
 
@@ -154,13 +225,19 @@ impl Layer {
         match self {
             Layer::Dense(d) => d.state.is_some(),
             Layer::Activation(a) => a.layer.is_some(),
-            _ => true,
+            Layer::Dropout(d) => d.layer.is_some(),
+            Layer::BatchNormalization(bn) => bn.layer.is_some(),
+            Layer::InputLayer(_) | Layer::Flatten(_) => true,
         }
     }
 
     /// Whether the layer has weights the optimizer updates.
     pub(crate) fn has_params(&self) -> bool {
-        matches!(self, Layer::Dense(_))
+        match self {
+            Layer::Dense(_) => true,
+            Layer::BatchNormalization(bn) => bn.center || bn.scale,
+            _ => false,
+        }
     }
 
     /// The forward pass of one batch. `None` means the layer passes its input through
@@ -178,6 +255,8 @@ impl Layer {
             // The output activation of the fused path is applied by the loss.
             Layer::Activation(_) if logits => None,
             Layer::Activation(a) => Some(a.forward(x, mode)),
+            Layer::Dropout(d) => d.forward(x, mode),
+            Layer::BatchNormalization(bn) => Some(bn.forward(x, mode)),
         }
     }
 
@@ -189,30 +268,54 @@ impl Layer {
             Layer::Dense(d) => Some(d.backward(dout, logits)),
             Layer::Activation(_) if logits => None,
             Layer::Activation(a) => Some(a.backward(dout)),
+            Layer::Dropout(d) => d.backward(dout),
+            Layer::BatchNormalization(bn) => Some(bn.backward(dout)),
         }
     }
 
-    /// Visits each trainable parameter (`W` then `b` of a Dense layer).
+    /// Visits each trainable parameter (`W` then `b` of a Dense layer, `gamma` then `beta`
+    /// of a BatchNormalization layer).
     pub(crate) fn for_each_param(&mut self, f: &mut dyn FnMut(ParamMut<'_, f32>)) {
-        if let Layer::Dense(d) = self {
-            d.for_each_param(f)
+        match self {
+            Layer::Dense(d) => d.for_each_param(f),
+            Layer::BatchNormalization(bn) => bn.for_each_param(f),
+            _ => {}
         }
     }
 
-    /// The layer's weights (`[kernel, bias]` for Dense).
+    /// The layer's weights, trainable and not, in Keras' order (`[kernel, bias]` for Dense,
+    /// `[gamma, beta, moving_mean, moving_variance]` for BatchNormalization).
     pub fn get_weights(&self) -> Vec<ArrayD<f32>> {
         match self {
             Layer::Dense(d) => d.get_weights(),
+            Layer::BatchNormalization(bn) => bn.get_weights(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// Replaces the weights (in [`Layer::get_weights`] order) after checking them.
+    pub(crate) fn set_weights(&mut self, weights: &[ArrayD<f32>]) -> Result<()> {
+        match self {
+            Layer::Dense(d) => d.set_weights(weights),
+            Layer::BatchNormalization(bn) => bn.set_weights(weights),
+            _ => Ok(()),
+        }
+    }
+
+    /// Keras' names of the arrays `get_weights` returns (`kernel`, `bias`; `gamma`, `beta`,
+    /// `moving_mean`, `moving_variance`), empty for layers without weights.
+    pub fn weight_names(&self) -> Vec<&'static str> {
+        match self {
+            Layer::Dense(d) if d.use_bias => vec!["kernel", "bias"],
+            Layer::Dense(_) => vec!["kernel"],
+            Layer::BatchNormalization(bn) => bn.weight_names(),
             _ => Vec::new(),
         }
     }
 
     /// Number of weight arrays `get_weights` returns.
     pub(crate) fn weight_count(&self) -> usize {
-        match self {
-            Layer::Dense(d) => 1 + d.use_bias as usize,
-            _ => 0,
-        }
+        self.weight_names().len()
     }
 
     /// The Dense layer, if this is one.
