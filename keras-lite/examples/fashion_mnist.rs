@@ -17,6 +17,10 @@
 //! model.fit(train_images, train_labels, epochs=10)
 //! test_loss, test_acc = model.evaluate(test_images,  test_labels, verbose=2)
 //! print('\nTest accuracy:', test_acc)
+//! probability_model = tf.keras.Sequential([model, tf.keras.layers.Softmax()])
+//! predictions = probability_model.predict(test_images)
+//! num_rows, num_cols = 5, 3            # the first 15 test images, with plot_image and
+//! ...                                  # plot_value_array side by side
 //! ```
 //!
 //! As in the version of the tutorial KERAS_REFERENCE.md quotes, the last layer has a softmax
@@ -30,11 +34,21 @@
 //! ```
 //!
 //! Flags: `--epochs N` (5), `--batch-size N` (32), `--verbose 0|1|2` (1), `--seed N` (42: the
-//! tutorial's numbers vary with the initial weights; a fixed seed makes a run repeatable).
+//! tutorial's numbers vary with the initial weights; a fixed seed makes a run repeatable),
+//! `--out DIR` (`figures/`).
+//!
+//! After the tutorial's output it writes two pictures to `--out` and prints their paths:
+//! `fashion_mnist_history.png` (loss and accuracy per epoch, keras-lite's
+//! [`plots::plot_history`]) and `fashion_mnist_predictions.png` (the tutorial's figure: the
+//! first 15 test images with predicted class, confidence and true class, blue when right and
+//! red when wrong, each beside the bar chart of its 10 probabilities,
+//! [`plots::plot_predictions`]), then `fashion_mnist_mistakes.png`, the same figure for the
+//! first 15 test images the model gets wrong. The training time printed covers `fit` only.
 
+use datasets::fashion_mnist::CLASS_NAMES;
 use keras_lite::layers::{Dense, Flatten};
-use keras_lite::{EvaluateOptions, FitOptions, Sequential};
-use ndarray::Array3;
+use keras_lite::{EvaluateOptions, FitOptions, PredictOptions, Sequential, plots};
+use ndarray::{Array3, Axis, s};
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -45,8 +59,11 @@ struct Args {
     seed: u64,
 }
 
-const USAGE: &str =
-    "usage: fashion_mnist [--epochs N] [--batch-size N] [--verbose 0|1|2] [--seed N]";
+const USAGE: &str = "usage: fashion_mnist [--epochs N] [--batch-size N] [--verbose 0|1|2] \
+                     [--seed N] [--out DIR]";
+
+/// The tutorial's prediction grid: 5 rows of 3 (image, bar chart) pairs.
+const GRID: (usize, usize) = (5, 3);
 
 fn parse_args() -> Result<Args, String> {
     let mut args = Args {
@@ -59,6 +76,12 @@ fn parse_args() -> Result<Args, String> {
     while let Some(flag) = it.next() {
         if flag == "--help" || flag == "-h" {
             return Err(USAGE.to_string());
+        }
+        if flag == "--out" || flag.starts_with("--out=") {
+            if flag == "--out" {
+                it.next(); // read by ch03's out_dir_from_args
+            }
+            continue;
         }
         let value = it
             .next()
@@ -82,6 +105,7 @@ fn normalize(images: Array3<u8>) -> Array3<f32> {
 }
 
 fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
+    let out = ch03_activations::plot::out_dir_from_args()?;
     keras_lite::backend::set_random_seed(args.seed);
     let ((x_train, y_train), (x_test, y_test)) = datasets::fashion_mnist::load_data()?;
     let (x_train, x_test) = (normalize(x_train), normalize(x_test));
@@ -95,7 +119,7 @@ fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     model.summary()?;
 
     let start = Instant::now();
-    model.fit(
+    let history = model.fit(
         &x_train,
         &y_train,
         FitOptions {
@@ -122,6 +146,58 @@ fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         training,
         training / args.epochs.max(1) as f64
     );
+
+    let path = out.join("fashion_mnist_history.png");
+    plots::plot_history(&history, &path)?;
+    println!("wrote {}", path.display());
+
+    // The tutorial's figure: the model already ends in softmax, so predict gives the
+    // probabilities (its probability_model).
+    let probabilities = model.predict(
+        &x_test,
+        PredictOptions {
+            verbose: 0,
+            ..Default::default()
+        },
+    )?;
+    let labels: Vec<usize> = y_test.iter().map(|&c| usize::from(c)).collect();
+    let (rows, cols) = GRID;
+    let n = rows * cols;
+    let path = out.join("fashion_mnist_predictions.png");
+    plots::plot_predictions(
+        &path,
+        x_test.slice(s![..n, .., ..]),
+        probabilities.slice(s![..n, ..]),
+        &labels[..n],
+        &CLASS_NAMES,
+        rows,
+        cols,
+    )?;
+    println!("wrote {}", path.display());
+
+    // The same figure for the first test images the model gets wrong (all in red), to see
+    // which classes it confuses.
+    let wrong: Vec<usize> = (0..labels.len())
+        .filter(|&i| {
+            let row = probabilities.row(i);
+            let predicted = (0..row.len()).fold(0, |b, k| if row[k] > row[b] { k } else { b });
+            predicted != labels[i]
+        })
+        .take(n)
+        .collect();
+    if wrong.len() == n {
+        let path = out.join("fashion_mnist_mistakes.png");
+        plots::plot_predictions(
+            &path,
+            x_test.select(Axis(0), &wrong).view(),
+            probabilities.select(Axis(0), &wrong).view(),
+            &wrong.iter().map(|&i| labels[i]).collect::<Vec<_>>(),
+            &CLASS_NAMES,
+            rows,
+            cols,
+        )?;
+        println!("wrote {}", path.display());
+    }
     Ok(())
 }
 
