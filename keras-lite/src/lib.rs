@@ -99,9 +99,9 @@
 //! allocations left are matrixmultiply's packing buffers, one per matrix product; see
 //! `tests/no_alloc.rs`): each layer keeps its outputs and gradients, the batch is copied into a
 //! kept buffer, and the optimizer updates each parameter in place through a visitor. The
-//! first Dense layer skips its input gradient, which nothing needs. Softmax with
-//! cross-entropy (and sigmoid with binary cross-entropy) trains from the logits, as Keras
-//! does, in one fused pass.
+//! first layer with weights, when it is a Dense layer, skips its input gradient, which nothing
+//! needs. Softmax with cross-entropy (and sigmoid with binary cross-entropy) trains from the
+//! logits, as Keras does, in one fused pass.
 
 pub mod backend;
 pub mod callbacks;

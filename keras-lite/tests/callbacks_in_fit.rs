@@ -150,6 +150,46 @@ fn early_stopping_stops_at_keras_epoch_and_restores_the_best_weights() {
 }
 
 #[test]
+fn early_stopping_that_never_triggers_still_restores_the_best_epoch() {
+    // Keras 2 restores nothing when EarlyStopping never stops training (a known trap);
+    // keras-lite restores the best epoch all the same and says so. Monitoring the training
+    // loss as if higher were better makes the best epoch an early one without a stop.
+    let (x, y) = images(48, 12);
+    let mut m = compiled(12, "adam");
+    let mut rec = Recorder::default();
+    let mut es = EarlyStopping::new("loss")
+        .mode(keras_lite::monitor::MonitorMode::Max)
+        .patience(100)
+        .restore_best_weights(true);
+    let history = m
+        .fit(
+            &x,
+            &y,
+            FitOptions {
+                epochs: 4,
+                batch_size: 8,
+                verbose: 0,
+                callbacks: vec![&mut rec, &mut es],
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(es.stopped_epoch(), None);
+    assert_eq!(history.epoch.len(), 4);
+    let best = history["loss"]
+        .iter()
+        .enumerate()
+        .max_by(|a, b| a.1.total_cmp(b.1))
+        .unwrap()
+        .0;
+    assert!(best < 3, "the loss fell, so the highest is not the last");
+    assert_eq!(es.restored_epoch(), Some(best));
+    let final_w = m.get_weights().unwrap();
+    assert_eq!(final_w, rec.weights[best]);
+    assert_ne!(final_w, rec.weights[3]);
+}
+
+#[test]
 fn model_checkpoint_writes_the_best_weights_with_formatted_names() {
     let (x, y) = images(48, 4);
     let (xv, yv) = images(24, 5);

@@ -4,15 +4,14 @@
 
 mod support;
 
-use ch05_backprop::ParamMut;
-use ch05_backprop::gradient_check::{Differentiable, GradCheck, check};
+use ch05_backprop::gradient_check::{GradCheck, check};
 use ch06_optimizers_init::keras::SGD;
 use keras_lite::layers::{BatchNormalization, Dense, Dropout, Flatten, InputLayer};
 use keras_lite::model_io::{self, WEIGHTS_FILE};
 use keras_lite::weights_io::read_tensors;
 use keras_lite::{EvaluateOptions, FitOptions, NO_METRICS, PredictOptions, Sequential};
 use ndarray::{Array2, ArrayD};
-use support::{images, temp_path};
+use support::{ModelObjective, images, temp_path};
 
 fn quiet() -> PredictOptions {
     PredictOptions {
@@ -149,84 +148,6 @@ fn batch_normalization_uses_batch_statistics_in_training_and_moving_ones_at_infe
     assert_eq!(m.get_weights().unwrap()[2], w[2]);
 }
 
-/// A model's training-mode loss as a ch05 `Differentiable` over its trainable weights, in
-/// f64. The value is the loss `train_on_batch` reports (computed before its update, in
-/// training mode, so with the batch's statistics); the gradient is read back from one SGD
-/// step with learning rate 1 (`w -= grad`). The weights, moving statistics included, are
-/// restored before every evaluation.
-struct TrainObjective {
-    model: Sequential,
-    x: Array2<f32>,
-    y: Array2<f32>,
-    /// Every array of `get_weights`, in f64.
-    weights: Vec<ArrayD<f64>>,
-    grads: Vec<ArrayD<f64>>,
-    /// (index in `weights`, name) of the trainable arrays.
-    trainable: Vec<(usize, &'static str)>,
-}
-
-impl TrainObjective {
-    fn new(
-        mut model: Sequential,
-        x: Array2<f32>,
-        y: Array2<f32>,
-        trainable: Vec<(usize, &'static str)>,
-    ) -> Self {
-        model
-            .compile(SGD::<f32>::new(1.0, 0.0, false), "mse", NO_METRICS)
-            .unwrap();
-        let weights: Vec<ArrayD<f64>> = model
-            .get_weights()
-            .unwrap()
-            .iter()
-            .map(|a| a.mapv(f64::from))
-            .collect();
-        let grads = weights.iter().map(|p| ArrayD::zeros(p.raw_dim())).collect();
-        TrainObjective {
-            model,
-            x,
-            y,
-            weights,
-            grads,
-            trainable,
-        }
-    }
-
-    fn load(&mut self) -> Vec<ArrayD<f32>> {
-        let w: Vec<ArrayD<f32>> = self.weights.iter().map(|p| p.mapv(|v| v as f32)).collect();
-        self.model.set_weights(&w).unwrap();
-        w
-    }
-}
-
-impl Differentiable for TrainObjective {
-    fn value(&mut self) -> f64 {
-        self.load();
-        self.model.train_on_batch(&self.x, &self.y, None).unwrap()["loss"]
-    }
-
-    fn value_and_gradient(&mut self) -> f64 {
-        let before = self.load();
-        let loss = self.model.train_on_batch(&self.x, &self.y, None).unwrap()["loss"];
-        let after = self.model.get_weights().unwrap();
-        for ((g, b), a) in self.grads.iter_mut().zip(&before).zip(&after) {
-            *g = (b - a).mapv(f64::from);
-        }
-        self.load();
-        loss
-    }
-
-    fn for_each_param(&mut self, f: &mut dyn FnMut(ParamMut<'_, f64>)) {
-        for &(i, name) in &self.trainable {
-            f(ParamMut {
-                name,
-                value: self.weights[i].view_mut(),
-                grad: self.grads[i].view_mut(),
-            });
-        }
-    }
-}
-
 /// Weights away from zero with mixed signs (variances positive), fixed.
 fn fixed_weights(model: &mut Sequential, names: &[&str]) {
     let w: Vec<ArrayD<f32>> = model
@@ -269,8 +190,11 @@ fn gradient_check(layers: Vec<keras_lite::layers::Layer>, trainable: &[&'static 
         .filter(|(_, n)| trainable.contains(n))
         .map(|(i, &n)| (i, n))
         .collect();
+    model
+        .compile(SGD::<f32>::new(1.0, 0.0, false), "mse", NO_METRICS)
+        .unwrap();
     let (x, y) = batch(6, 3, 2);
-    let mut objective = TrainObjective::new(model, x, y, trainable);
+    let mut objective = ModelObjective::new(model, x, y, trainable);
     check(&mut objective)
 }
 

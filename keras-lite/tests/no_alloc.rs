@@ -13,7 +13,7 @@ mod common;
 use ch04_loss_gradient::Loss;
 use common::*;
 use keras_lite::callbacks::Callback;
-use keras_lite::layers::{Dense, Flatten};
+use keras_lite::layers::{BatchNormalization, Dense, Dropout, Flatten};
 use keras_lite::{FitOptions, Logs, Result, Sequential};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
@@ -162,6 +162,26 @@ fn one_and_three_dense_layers() {
         "nadam",
         Loss::SparseCategoricalCrossentropy { from_logits: false },
         &["accuracy", "sparse_top_k_categorical_accuracy"],
+        false,
+    );
+}
+
+#[test]
+fn batch_normalization_and_dropout_steps() {
+    // Both keep their buffers (ch06's masks and statistics, keras-lite's outputs and
+    // gradients) and add no matrix product.
+    let model = Sequential::new(vec![
+        Flatten::new().input_shape(&[4, 4]).into(),
+        Dense::new(8).activation("relu").into(),
+        BatchNormalization::new().into(),
+        Dropout::new(0.2).into(),
+        Dense::new(3).activation("softmax").into(),
+    ]);
+    steps_allocate_nothing(
+        model,
+        "adam",
+        Loss::SparseCategoricalCrossentropy { from_logits: false },
+        &["accuracy"],
         false,
     );
 }

@@ -1,9 +1,11 @@
 //! Regularizers as Keras adds them: the penalties in the loss (checked against the formula
 //! computed by hand in f64) and their gradients in the update (checked through ch05's
 //! gradient-check harness: backprop's gradient, read from one SGD step with lr = 1, against
-//! central differences of the loss `test_on_batch` reports). Constraints after each update.
+//! central differences of the loss `train_on_batch` reports, see `support::ModelObjective`).
+//! Constraints after each update, inside `fit` too.
 
-use ch05_backprop::ParamMut;
+mod support;
+
 use ch05_backprop::gradient_check::{Differentiable, GradCheck, check};
 use ch06_optimizers_init::keras::SGD;
 use keras_lite::constraints::Constraint;
@@ -11,6 +13,7 @@ use keras_lite::layers::{Dense, InputLayer};
 use keras_lite::regularizers::Regularizer;
 use keras_lite::{NO_METRICS, Sequential};
 use ndarray::{Array1, Array2, ArrayD, Axis, IxDyn};
+use support::ModelObjective;
 
 const NAMES: [&str; 4] = ["hidden/kernel", "hidden/bias", "out/kernel", "out/bias"];
 
@@ -72,71 +75,10 @@ fn build(s: &Setup) -> Sequential {
     m
 }
 
-/// The model's loss and its weights as a ch05 `Differentiable`, in f64.
-struct ModelObjective {
-    model: Sequential,
-    x: Array2<f32>,
-    y: Array2<f32>,
-    params: Vec<ArrayD<f64>>,
-    grads: Vec<ArrayD<f64>>,
-}
-
-impl ModelObjective {
-    fn new(mut model: Sequential, x: Array2<f32>, y: Array2<f32>) -> Self {
-        let params: Vec<ArrayD<f64>> = model
-            .get_weights()
-            .unwrap()
-            .iter()
-            .map(|a| a.mapv(f64::from))
-            .collect();
-        let grads = params.iter().map(|p| ArrayD::zeros(p.raw_dim())).collect();
-        ModelObjective {
-            model,
-            x,
-            y,
-            params,
-            grads,
-        }
-    }
-
-    fn load(&mut self) -> Vec<ArrayD<f32>> {
-        let w: Vec<ArrayD<f32>> = self.params.iter().map(|p| p.mapv(|v| v as f32)).collect();
-        self.model.set_weights(&w).unwrap();
-        w
-    }
-}
-
-impl Differentiable for ModelObjective {
-    fn value(&mut self) -> f64 {
-        self.load();
-        self.model.test_on_batch(&self.x, &self.y, None).unwrap()["loss"]
-    }
-
-    fn value_and_gradient(&mut self) -> f64 {
-        let before = self.load();
-        let loss = self.model.train_on_batch(&self.x, &self.y, None).unwrap()["loss"];
-        let after = self.model.get_weights().unwrap();
-        for ((g, b), a) in self.grads.iter_mut().zip(&before).zip(&after) {
-            *g = (b - a).mapv(f64::from);
-        }
-        self.load();
-        loss
-    }
-
-    fn for_each_param(&mut self, f: &mut dyn FnMut(ParamMut<'_, f64>)) {
-        for (i, (p, g)) in self
-            .params
-            .iter_mut()
-            .zip(self.grads.iter_mut())
-            .enumerate()
-        {
-            f(ParamMut {
-                name: NAMES[i],
-                value: p.view_mut(),
-                grad: g.view_mut(),
-            });
-        }
-    }
+/// The model's loss over its four weight arrays (see `support::ModelObjective`).
+fn objective(model: Sequential, s: &Setup) -> ModelObjective {
+    let checked = NAMES.iter().copied().enumerate().collect();
+    ModelObjective::new(model, s.x.clone(), s.y.clone(), checked)
 }
 
 /// A regression net with every kind of penalty on both layers.
@@ -250,8 +192,7 @@ fn keras_loss(s: &Setup, w: &[ArrayD<f64>]) -> f64 {
 
 fn report(s: &Setup) -> GradCheck {
     let model = build(s);
-    let mut objective = ModelObjective::new(model, s.x.clone(), s.y.clone());
-    check(&mut objective)
+    check(&mut objective(model, s))
 }
 
 #[test]
@@ -297,28 +238,28 @@ fn the_gradient_check_notices_a_gradient_without_its_penalty() {
     let s = regression();
     let mut weak = regression();
     weak.layers[0].2[0] = Some(Regularizer::L1L2 { l1: 0.05, l2: 0.05 });
-    let mut objective = ModelObjective::new(build(&s), s.x.clone(), s.y.clone());
-    objective.value_and_gradient();
+    let mut right = objective(build(&s), &s);
+    right.value_and_gradient();
     let wrong = {
-        let mut o = ModelObjective::new(build(&weak), s.x.clone(), s.y.clone());
+        let mut o = objective(build(&weak), &s);
         o.value_and_gradient();
         o.grads
     };
     let numerical = {
-        let mut o = ModelObjective::new(build(&s), s.x.clone(), s.y.clone());
+        let mut o = objective(build(&s), &s);
         let mut n = Vec::new();
         let mut index = 0;
-        let sizes: Vec<usize> = o.params.iter().map(|p| p.len()).collect();
+        let sizes: Vec<usize> = o.weights.iter().map(|p| p.len()).collect();
         for (p, size) in sizes.iter().enumerate() {
             let mut d = Vec::new();
             for k in 0..*size {
-                let x0 = o.params[p].as_slice().unwrap()[k];
+                let x0 = o.weights[p].as_slice().unwrap()[k];
                 let h = 1e-2 * x0.abs().max(0.1);
-                o.params[p].as_slice_mut().unwrap()[k] = x0 + h;
+                o.weights[p].as_slice_mut().unwrap()[k] = x0 + h;
                 let up = o.value();
-                o.params[p].as_slice_mut().unwrap()[k] = x0 - h;
+                o.weights[p].as_slice_mut().unwrap()[k] = x0 - h;
                 let down = o.value();
-                o.params[p].as_slice_mut().unwrap()[k] = x0;
+                o.weights[p].as_slice_mut().unwrap()[k] = x0;
                 d.push((up - down) / (2.0 * h));
             }
             n.push(d);
@@ -329,7 +270,7 @@ fn the_gradient_check_notices_a_gradient_without_its_penalty() {
     };
     let kernel_right = ch05_backprop::gradient_check::compare(
         "hidden/kernel",
-        objective.grads[0].as_slice().unwrap(),
+        right.grads[0].as_slice().unwrap(),
         &numerical[0],
     );
     let kernel_wrong = ch05_backprop::gradient_check::compare(
@@ -382,5 +323,150 @@ fn constraints_hold_after_every_update() {
             let norm = col.iter().map(|v| v * v).sum::<f32>().sqrt();
             assert!((norm - 1.0).abs() < 1e-5, "unit_norm: column norm {norm}");
         }
+    }
+}
+
+/// Checks every constraint of the model below after each batch `fit` trains.
+#[derive(Default)]
+struct ConstraintWatcher {
+    batches: usize,
+    violations: Vec<String>,
+}
+
+/// The Euclidean norm of each column (Keras' constraints act on axis 0: per output unit).
+fn column_norms(w: &ArrayD<f32>) -> Vec<f32> {
+    w.view()
+        .into_dimensionality::<ndarray::Ix2>()
+        .unwrap()
+        .columns()
+        .into_iter()
+        .map(|c| c.iter().map(|v| v * v).sum::<f32>().sqrt())
+        .collect()
+}
+
+impl keras_lite::callbacks::Callback for ConstraintWatcher {
+    fn on_train_batch_end(
+        &mut self,
+        m: &mut Sequential,
+        batch: usize,
+        _logs: &keras_lite::Logs,
+    ) -> keras_lite::Result<()> {
+        self.batches += 1;
+        let w = m.get_weights()?;
+        let mut bad = |what: &str, ok: bool, detail: String| {
+            if !ok {
+                self.violations
+                    .push(format!("batch {batch}: {what}: {detail}"));
+            }
+        };
+        let n = column_norms(&w[0]);
+        bad(
+            "max_norm",
+            n.iter().all(|&v| v <= 0.5 + 1e-5),
+            format!("{n:?}"),
+        );
+        bad(
+            "non_neg",
+            w[1].iter().all(|&b| b >= 0.0),
+            format!("{:?}", w[1]),
+        );
+        let n = column_norms(&w[2]);
+        bad(
+            "unit_norm",
+            n.iter().all(|&v| (v - 1.0).abs() < 1e-5),
+            format!("{n:?}"),
+        );
+        let n = column_norms(&w[4]);
+        bad(
+            "min_max_norm",
+            n.iter().all(|&v| (0.8 - 1e-5..=1.2 + 1e-5).contains(&v)),
+            format!("{n:?}"),
+        );
+        Ok(())
+    }
+}
+
+/// Three Dense layers: max_norm(0.5) kernel and non_neg bias, unit_norm kernel,
+/// min_max_norm(0.8, 1.2) kernel; or the same layers without constraints.
+fn constrained(with_constraints: bool) -> Sequential {
+    let c = |c: Constraint| with_constraints.then_some(c);
+    let dense = |units: usize, act: &str, kernel: Option<Constraint>, bias: Option<Constraint>| {
+        let mut d = Dense::new(units).activation(act);
+        if let Some(k) = kernel {
+            d = d.kernel_constraint(k);
+        }
+        if let Some(b) = bias {
+            d = d.bias_constraint(b);
+        }
+        d.into()
+    };
+    keras_lite::backend::set_random_seed(21);
+    let mut m = Sequential::new(vec![
+        InputLayer::new(&[3]).into(),
+        dense(
+            4,
+            "tanh",
+            c(Constraint::MaxNorm {
+                max_value: 0.5,
+                axis: 0,
+            }),
+            c(Constraint::NonNeg),
+        ),
+        dense(4, "tanh", c(Constraint::UnitNorm { axis: 0 }), None),
+        dense(
+            2,
+            "linear",
+            c(Constraint::MinMaxNorm {
+                min_value: 0.8,
+                max_value: 1.2,
+                rate: 1.0,
+                axis: 0,
+            }),
+            None,
+        ),
+    ]);
+    m.compile(SGD::<f32>::new(0.5, 0.0, false), "mse", NO_METRICS)
+        .unwrap();
+    m
+}
+
+/// Fits `m` for 3 epochs of 3 batches, checking the constraints after every batch.
+fn watch_fit(m: &mut Sequential) -> ConstraintWatcher {
+    // A large learning rate and targets far from the start, so that unconstrained updates
+    // leave the allowed set.
+    let x = Array2::from_shape_fn((24, 3), |(i, j)| ((i * 3 + j) as f32 * 0.9).sin() * 3.0);
+    let y = Array2::from_shape_fn((24, 2), |(i, j)| ((i + j) as f32).cos() * 8.0 - 2.0);
+    let mut watcher = ConstraintWatcher::default();
+    m.fit(
+        &x,
+        &y,
+        keras_lite::FitOptions {
+            epochs: 3,
+            batch_size: 8,
+            verbose: 0,
+            callbacks: vec![&mut watcher],
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    watcher
+}
+
+#[test]
+fn every_constraint_holds_after_every_batch_of_fit() {
+    let mut m = constrained(true);
+    let before = m.get_weights().unwrap();
+    let watcher = watch_fit(&mut m);
+    assert_eq!(watcher.batches, 9, "3 batches per epoch, 3 epochs");
+    assert!(watcher.violations.is_empty(), "{:#?}", watcher.violations);
+    assert_ne!(m.get_weights().unwrap(), before, "the weights did train");
+    // The same training without the constraints breaks each of them: the check can fail.
+    let watcher = watch_fit(&mut constrained(false));
+    for c in ["max_norm", "non_neg", "unit_norm", "min_max_norm"] {
+        assert!(
+            watcher.violations.iter().any(|v| v.contains(c)),
+            "{c} never violated without constraints: {:#?}",
+            watcher.violations
+        );
     }
 }

@@ -1,8 +1,9 @@
 //! `Activation("relu")`: an activation as a layer of its own (ch05's `ActivationLayer`).
 
 use crate::error::Result;
+use crate::layers::Buffered;
 use crate::layers::dense::ActivationSpec;
-use ch05_backprop::{ActivationLayer, Layer as _, Mode};
+use ch05_backprop::{ActivationLayer, Mode};
 use ndarray::{Array2, ArrayRef2};
 
 /// Keras' `layers.Activation(activation)`: `y = f(x)`, no parameters.
@@ -12,9 +13,7 @@ pub struct Activation {
     pub(crate) input_shape: Option<Vec<usize>>,
     pub(crate) activation: ActivationSpec,
     /// ch05's layer, which keeps `x` and `y` for its backward pass; created by `build`.
-    pub(crate) layer: Option<ActivationLayer<f32>>,
-    out: Array2<f32>,
-    dx: Array2<f32>,
+    pub(crate) layer: Option<Buffered<ActivationLayer<f32>>>,
 }
 
 impl Activation {
@@ -26,8 +25,6 @@ impl Activation {
             input_shape: None,
             activation: activation.into(),
             layer: None,
-            out: Array2::zeros((0, 0)),
-            dx: Array2::zeros((0, 0)),
         }
     }
 
@@ -45,19 +42,17 @@ impl Activation {
 
     pub(crate) fn build(&mut self) -> Result<()> {
         let f = self.activation.resolve()?;
-        self.layer = Some(ActivationLayer::new(f));
+        self.layer = Some(Buffered::new(ActivationLayer::new(f)));
         Ok(())
     }
 
     pub(crate) fn forward(&mut self, x: &ArrayRef2<f32>, mode: Mode) -> &Array2<f32> {
         let layer = self.layer.as_mut().expect("layer built before use");
-        layer.forward_into(x, mode, &mut self.out);
-        &self.out
+        layer.forward(x, mode)
     }
 
     pub(crate) fn backward(&mut self, dout: &ArrayRef2<f32>) -> &Array2<f32> {
         let layer = self.layer.as_mut().expect("layer built before use");
-        layer.backward_into(dout, &mut self.dx);
-        &self.dx
+        layer.backward(dout)
     }
 }

@@ -17,6 +17,7 @@
 //! [`BatchNormalization`](ch06_optimizers_init::batch_norm::BatchNormalization).
 
 use crate::error::{KerasError, Result};
+use crate::layers::Buffered;
 use ch05_backprop::{Layer as _, Mode, ParamMut};
 use ch06_optimizers_init::batch_norm::BatchNormalization as Ch06BatchNorm;
 use ndarray::{Array1, Array2, ArrayD, ArrayRef2, Ix1};
@@ -38,9 +39,7 @@ pub struct BatchNormalization {
     pub(crate) center: bool,
     pub(crate) scale: bool,
     /// ch06's layer, created by `build` (boxed: it is large, and `Layer` is an enum).
-    pub(crate) layer: Option<Box<Ch06BatchNorm<f32>>>,
-    out: Array2<f32>,
-    dx: Array2<f32>,
+    pub(crate) layer: Option<Box<Buffered<Ch06BatchNorm<f32>>>>,
 }
 
 impl Default for BatchNormalization {
@@ -60,8 +59,6 @@ impl BatchNormalization {
             center: true,
             scale: true,
             layer: None,
-            out: Array2::zeros((0, 0)),
-            dx: Array2::zeros((0, 0)),
         }
     }
 
@@ -131,7 +128,7 @@ impl BatchNormalization {
         if self
             .layer
             .as_ref()
-            .is_some_and(|l| l.features() == features)
+            .is_some_and(|l| l.layer.features() == features)
         {
             return Ok(());
         }
@@ -142,24 +139,26 @@ impl BatchNormalization {
                     self.name.clone().unwrap_or_default()
                 ))
             })?;
-        self.layer = Some(Box::new(layer));
+        self.layer = Some(Box::new(Buffered::new(layer)));
         Ok(())
     }
 
-    fn inner(&mut self) -> &mut Ch06BatchNorm<f32> {
+    fn built(&mut self) -> &mut Buffered<Ch06BatchNorm<f32>> {
         self.layer.as_mut().expect("layer built before use")
     }
 
-    pub(crate) fn forward(&mut self, x: &ArrayRef2<f32>, mode: Mode) -> &Array2<f32> {
-        let layer = self.layer.as_mut().expect("layer built before use");
-        layer.forward_into(x, mode, &mut self.out);
-        &self.out
+    fn inner(&mut self) -> &mut Ch06BatchNorm<f32> {
+        &mut self.built().layer
     }
 
+    /// `y` for a batch: the batch's statistics in training, the moving ones at inference.
+    pub(crate) fn forward(&mut self, x: &ArrayRef2<f32>, mode: Mode) -> &Array2<f32> {
+        self.built().forward(x, mode)
+    }
+
+    /// `dx` (and `dgamma`, `dbeta`) from `dy`, for the last training batch.
     pub(crate) fn backward(&mut self, dout: &ArrayRef2<f32>) -> &Array2<f32> {
-        let layer = self.layer.as_mut().expect("layer built before use");
-        layer.backward_into(dout, &mut self.dx);
-        &self.dx
+        self.built().backward(dout)
     }
 
     /// Visits `gamma` then `beta` (those in use), under Keras' names.
@@ -174,9 +173,10 @@ impl BatchNormalization {
 
     /// `[gamma, beta, moving_mean, moving_variance]` (without those not in use).
     pub(crate) fn get_weights(&self) -> Vec<ArrayD<f32>> {
-        let Some(l) = &self.layer else {
+        let Some(b) = &self.layer else {
             return Vec::new();
         };
+        let l = &b.layer;
         let mut out = Vec::with_capacity(4);
         if self.scale {
             out.push(l.gamma.clone().into_dyn());

@@ -12,7 +12,8 @@
 //! Keras (inverted) form.
 
 use crate::error::{KerasError, Result};
-use ch05_backprop::{Layer as _, Mode};
+use crate::layers::Buffered;
+use ch05_backprop::Mode;
 use ch06_optimizers_init::dropout::Dropout as Ch06Dropout;
 use ndarray::{Array2, ArrayRef2};
 use rand::Rng;
@@ -33,9 +34,7 @@ pub struct Dropout {
     pub(crate) seed: Option<u64>,
     /// ch06's layer (its mask and generator), created by `build` (boxed: it is large, and
     /// `Layer` is an enum).
-    pub(crate) layer: Option<Box<Ch06Dropout<f32>>>,
-    out: Array2<f32>,
-    dx: Array2<f32>,
+    pub(crate) layer: Option<Box<Buffered<Ch06Dropout<f32>>>>,
 }
 
 impl Dropout {
@@ -47,8 +46,6 @@ impl Dropout {
             rate,
             seed: None,
             layer: None,
-            out: Array2::zeros((0, 0)),
-            dx: Array2::zeros((0, 0)),
         }
     }
 
@@ -87,7 +84,7 @@ impl Dropout {
                 self.name.clone().unwrap_or_default()
             ))
         })?;
-        self.layer = Some(Box::new(layer));
+        self.layer = Some(Box::new(Buffered::new(layer)));
         Ok(())
     }
 
@@ -97,8 +94,7 @@ impl Dropout {
             return None;
         }
         let layer = self.layer.as_mut().expect("layer built before use");
-        layer.forward_into(x, mode, &mut self.out);
-        Some(&self.out)
+        Some(layer.forward(x, mode))
     }
 
     /// `dx = dy * mask / (1 - rate)`; `None` when the forward passed through.
@@ -107,8 +103,7 @@ impl Dropout {
             return None;
         }
         let layer = self.layer.as_mut().expect("layer built before use");
-        layer.backward_into(dout, &mut self.dx);
-        Some(&self.dx)
+        Some(layer.backward(dout))
     }
 }
 

@@ -41,6 +41,38 @@ use ch05_backprop::{Mode, ParamMut};
 use ndarray::{Array2, ArrayD, ArrayRef2};
 use rand::rngs::StdRng;
 
+/// A chapter crate's layer with the buffers its output and input gradient go into, kept from
+/// step to step so that a training step allocates nothing. The keras-lite layers that wrap a
+/// ch05/ch06 layer (`Activation`, `Dropout`, `BatchNormalization`) create one when built.
+#[derive(Debug, Clone)]
+pub(crate) struct Buffered<L> {
+    pub layer: L,
+    out: Array2<f32>,
+    dx: Array2<f32>,
+}
+
+impl<L: ch05_backprop::Layer<f32>> Buffered<L> {
+    pub fn new(layer: L) -> Self {
+        Buffered {
+            layer,
+            out: Array2::zeros((0, 0)),
+            dx: Array2::zeros((0, 0)),
+        }
+    }
+
+    /// The layer's `forward_into`, into the kept output buffer.
+    pub fn forward(&mut self, x: &ArrayRef2<f32>, mode: Mode) -> &Array2<f32> {
+        self.layer.forward_into(x, mode, &mut self.out);
+        &self.out
+    }
+
+    /// The layer's `backward_into`, into the kept gradient buffer.
+    pub fn backward(&mut self, dout: &ArrayRef2<f32>) -> &Array2<f32> {
+        self.layer.backward_into(dout, &mut self.dx);
+        &self.dx
+    }
+}
+
 /// One layer of a `Sequential` model.
 #[derive(Debug, Clone)]
 pub enum Layer {
