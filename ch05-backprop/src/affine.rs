@@ -29,8 +29,8 @@
 //! ```
 
 use crate::layer::{Layer, LayerError, Mode, ParamMut, ensure_shape};
+use crate::matmul::matmul_into;
 use ch03_activations::Float;
-use ndarray::linalg::general_mat_mul;
 use ndarray::{Array1, Array2, ArrayRef, ArrayRef2, ArrayView2, Dimension, Zip};
 
 /// `out = x W + b`, keeping `x` for the backward pass and `dW`, `db` after it.
@@ -149,12 +149,13 @@ impl<A: Float> Layer<A> for Affine<A> {
     /// `x` for the backward pass (`Mode::Eval`, for inference, keeps nothing).
     ///
     /// Allocation-free once `out` and the kept input have their shapes: the bias is broadcast
-    /// into `out` first, then `general_mat_mul` adds `x W` on top of it (beta = 1).
+    /// into `out` first, then [`matmul_into`] adds `x W` on top of it (beta = 1), on two cores
+    /// when the product is big (see [`crate::matmul`]).
     fn forward_into(&mut self, x: &ArrayRef2<A>, mode: Mode, out: &mut Array2<A>) {
         self.check_input(x);
         ensure_shape(out, (x.nrows(), self.n_out()));
         out.assign(&self.b);
-        general_mat_mul(A::one(), x, &self.w, A::one(), out);
+        matmul_into(A::one(), x, &self.w, A::one(), out);
         self.has_cache = mode == Mode::Train;
         if self.has_cache {
             ensure_shape(&mut self.x, x.dim());
@@ -170,11 +171,11 @@ impl<A: Float> Layer<A> for Affine<A> {
             (self.x.nrows(), self.n_out()),
             "Affine::backward: dout must have the shape of the last forward's output"
         );
-        general_mat_mul(A::one(), &self.x.t(), dout, A::zero(), &mut self.dw);
+        matmul_into(A::one(), &self.x.t(), dout, A::zero(), &mut self.dw);
         column_sums_into(dout, &mut self.db);
         if self.needs_input_grad {
             ensure_shape(dx, (dout.nrows(), self.n_in()));
-            general_mat_mul(A::one(), dout, &self.w.t(), A::zero(), dx);
+            matmul_into(A::one(), dout, &self.w.t(), A::zero(), dx);
         } else {
             ensure_shape(dx, (0, 0));
         }

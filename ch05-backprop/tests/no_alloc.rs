@@ -5,7 +5,9 @@
 //! The one allocation left is not ours: `matrixmultiply` (behind ndarray's `general_mat_mul`)
 //! allocates its packing buffer once per matrix product (`make_packing_buffer` in its
 //! `gemm.rs`, 0.3.11), a single malloc next to the product's O(m k n) work. So a step may
-//! allocate at most once per matrix product, and not at all otherwise.
+//! allocate at most once per matrixmultiply call, and not at all otherwise: once per small
+//! product, twice for one big enough for `matmul_into` to cut in two (its halves are two
+//! calls; the one the helper thread runs allocates there, and is not counted here).
 
 use ch03_activations::Activation;
 use ch04_loss_gradient::{Labels, Loss};
@@ -70,11 +72,11 @@ fn layer_steps_allocate_nothing_once_shaped() {
     let mut affine =
         Affine::new(Array2::from_elem((784, 128), 0.01f32), Array1::zeros(128)).unwrap();
     step(&mut affine, &x, &mut out, &dout, &mut dx); // shapes the buffers
-    // 3 products: x W, x^T dout, dout W^T
-    assert!(allocations(|| step(&mut affine, &x, &mut out, &dout, &mut dx)) <= 3);
+    // 3 products, each cut in two: x W, x^T dout, dout W^T
+    assert!(allocations(|| step(&mut affine, &x, &mut out, &dout, &mut dx)) <= 6);
     affine.set_needs_input_grad(false);
     step(&mut affine, &x, &mut out, &dout, &mut dx);
-    assert!(allocations(|| step(&mut affine, &x, &mut out, &dout, &mut dx)) <= 2);
+    assert!(allocations(|| step(&mut affine, &x, &mut out, &dout, &mut dx)) <= 4);
 
     let dout = Array2::from_elem((32, 784), 0.01f32);
     let mut relu = Relu::new();
@@ -141,7 +143,8 @@ fn a_two_layer_net_training_step_allocates_nothing_once_shaped() {
         net.for_each_param(&mut |mut p| p.value.scaled_add(-0.1, &p.grad));
     };
     train_step();
-    // 5 products: x W1, z1 W2, z1^T dscores, dscores W2^T, x^T da1 (no dx for the first layer)
+    // 5 products: x W1, z1 W2, z1^T dscores, dscores W2^T, x^T da1 (no dx for the first
+    // layer); x W1 and x^T da1 (100x784x50) are cut in two.
     let n = allocations(train_step);
-    assert!(n <= 5, "{n} allocations");
+    assert!(n <= 7, "{n} allocations");
 }
