@@ -1,4 +1,4 @@
-//! The matrix products of the tutorial's training step, and a square sweep, four ways.
+//! The matrix products of the tutorial's training step, and a square sweep, five ways.
 //!
 //! One training step of the tutorial model (Flatten, Dense(128, relu), Dense(10, softmax)) at
 //! batch 32 multiplies these matrices (x is the batch, W1/W2 the kernels, d* the gradients):
@@ -16,11 +16,15 @@
 //!
 //! Variants: `naive` (the triple loop of [`benches::matmul_naive`]), `dot` (ndarray, allocates
 //! its result), `general_mat_mul` (ndarray, into a buffer kept across iterations, what the
-//! layers do), `sgemm` (matrixmultiply called directly with the views' strides).
+//! layers did before they used two cores), `sgemm` (matrixmultiply called directly with the
+//! views' strides), `matmul_into` (ch05's [`ch05_backprop::matmul::matmul_into`], what `Affine`
+//! does now: products over 2 Mflop cut in two and run on both cores, the rest as
+//! `general_mat_mul`; the gain is what a second core buys at these sizes).
 
 use std::hint::black_box;
 
 use benches::{criterion_config, filled, matmul_naive, quick_mode};
+use ch05_backprop::matmul::matmul_into;
 use criterion::{
     BenchmarkGroup, BenchmarkId, Criterion, SamplingMode, Throughput, criterion_group,
     criterion_main,
@@ -59,8 +63,8 @@ fn sgemm_into(a: &ArrayView2<'_, f32>, b: &ArrayView2<'_, f32>, c: &mut Array2<f
     }
 }
 
-/// Benchmarks `a b` four ways under `id` (the shape label or the size).
-fn bench_four_ways<P: std::fmt::Display + Clone>(
+/// Benchmarks `a b` five ways under `id` (the shape label or the size).
+fn bench_five_ways<P: std::fmt::Display + Clone>(
     group: &mut BenchmarkGroup<'_, criterion::measurement::WallTime>,
     param: P,
     a: ArrayView2<'_, f32>,
@@ -71,7 +75,7 @@ fn bench_four_ways<P: std::fmt::Display + Clone>(
     let n = b.dim().1;
     group.throughput(Throughput::Elements((2 * m * k * n) as u64));
 
-    // All four must agree before any is timed (a wrong fast kernel is not a result).
+    // All must agree before any is timed (a wrong fast kernel is not a result).
     let expected = a.dot(&b);
     let mut c = Array2::<f32>::zeros((m, n));
     sgemm_into(&a, &b, &mut c);
@@ -79,6 +83,11 @@ fn bench_four_ways<P: std::fmt::Display + Clone>(
     assert!(
         c.iter().zip(&expected).all(|(x, y)| (x - y).abs() <= tol),
         "sgemm disagrees with dot"
+    );
+    matmul_into(1.0, &a, &b, 0.0, &mut c);
+    assert!(
+        c.iter().zip(&expected).all(|(x, y)| (x - y).abs() <= tol),
+        "matmul_into disagrees with dot"
     );
 
     if with_naive {
@@ -104,8 +113,13 @@ fn bench_four_ways<P: std::fmt::Display + Clone>(
         &(),
         |bench, ()| bench.iter(|| general_mat_mul(1.0, black_box(&a), black_box(&b), 0.0, &mut c)),
     );
-    group.bench_with_input(BenchmarkId::new("sgemm", param), &(), |bench, ()| {
-        bench.iter(|| sgemm_into(black_box(&a), black_box(&b), &mut c))
+    group.bench_with_input(
+        BenchmarkId::new("sgemm", param.clone()),
+        &(),
+        |bench, ()| bench.iter(|| sgemm_into(black_box(&a), black_box(&b), &mut c)),
+    );
+    group.bench_with_input(BenchmarkId::new("matmul_into", param), &(), |bench, ()| {
+        bench.iter(|| matmul_into(1.0, black_box(&a), black_box(&b), 0.0, &mut c))
     });
 }
 
@@ -128,7 +142,7 @@ fn tutorial_step(c: &mut Criterion) {
         ("bwd1 dout.W1T 32x128x784", dout1.view(), w1.t()),
     ];
     for (label, a, b) in products {
-        bench_four_ways(&mut group, label, a, b, true);
+        bench_five_ways(&mut group, label, a, b, true);
     }
     group.finish();
 }
@@ -148,7 +162,7 @@ fn square_sweep(c: &mut Criterion) {
                 "matmul_square/naive/{n}: skipped in --quick mode (seconds per call); run without --quick to time it"
             );
         }
-        bench_four_ways(&mut group, n, a.view(), b.view(), with_naive);
+        bench_five_ways(&mut group, n, a.view(), b.view(), with_naive);
     }
     group.finish();
 }

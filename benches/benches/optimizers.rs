@@ -4,12 +4,15 @@
 //! `book/<name>` is `ch06_optimizers_init::book`: one whole-array expression per line of the
 //! book's NumPy, each allocating a temporary (784x128 f32 = 392 KiB) and walking memory again.
 //! `keras/<name>` is `ch06_optimizers_init::keras`: one `Zip` pass over the parameter, its
-//! gradient and the optimizer's slots, allocating nothing once the slots exist.
+//! gradient and the optimizer's slots, allocating nothing once the slots exist. Adam's pass is
+//! a loop over slices, compiled for AVX when the CPU has it, and split over two cores for a
+//! kernel this size (see `ch06_optimizers_init::keras::adam`).
 //! For scale: the forward and backward matrix products of a batch of 32 take ~125 us on the
 //! machine the design notes were measured on (see the `matmul` bench for this one).
 //!
 //! `keras_zero_grad_subnormal_m/adam` is Keras' Adam once a zero gradient has decayed its first
-//! moment into the subnormal range (see the comment in the code).
+//! moment into the subnormal range (see the comment in the code); Adam now flushes such
+//! moments to 0, as TensorFlow's flush-to-zero does, so it should cost what `keras/adam` does.
 //!
 //! Throughput is the number of parameters updated (Melem/s).
 
