@@ -2,8 +2,9 @@
 //! epoch and restored weights, ModelCheckpoint's files, ReduceLROnPlateau's schedule applied
 //! to the optimizer, CSVLogger's file matching the History.
 
-mod support;
+mod common;
 
+use common::{classifier, images, temp_path};
 use keras_lite::callbacks::Callback;
 use keras_lite::csv_logger::CSVLogger;
 use keras_lite::early_stopping::EarlyStopping;
@@ -12,7 +13,6 @@ use keras_lite::pyfmt::repr_f64;
 use keras_lite::reduce_lr_on_plateau::ReduceLROnPlateau;
 use keras_lite::{FitOptions, Logs, Result, Sequential, ValidationData};
 use ndarray::ArrayD;
-use support::{classifier, images, temp_path};
 
 /// Records, at each epoch's end, the logs, the weights and the learning rate.
 #[derive(Default)]

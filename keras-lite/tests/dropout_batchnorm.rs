@@ -2,16 +2,16 @@
 //! modes, the gradient through BatchNormalization (ch05's gradient-check harness), saving and
 //! loading, and training.
 
-mod support;
+mod common;
 
 use ch05_backprop::gradient_check::{GradCheck, check};
 use ch06_optimizers_init::keras::SGD;
+use common::{ModelObjective, images, temp_path};
 use keras_lite::layers::{BatchNormalization, Dense, Dropout, Flatten, InputLayer};
 use keras_lite::model_io::{self, WEIGHTS_FILE};
 use keras_lite::weights_io::read_tensors;
 use keras_lite::{EvaluateOptions, FitOptions, NO_METRICS, PredictOptions, Sequential};
 use ndarray::{Array2, ArrayD};
-use support::{ModelObjective, images, temp_path};
 
 fn quiet() -> PredictOptions {
     PredictOptions {

@@ -1,19 +1,19 @@
 //! Regularizers as Keras adds them: the penalties in the loss (checked against the formula
 //! computed by hand in f64) and their gradients in the update (checked through ch05's
 //! gradient-check harness: backprop's gradient, read from one SGD step with lr = 1, against
-//! central differences of the loss `train_on_batch` reports, see `support::ModelObjective`).
+//! central differences of the loss `train_on_batch` reports, see `common::ModelObjective`).
 //! Constraints after each update, inside `fit` too.
 
-mod support;
+mod common;
 
 use ch05_backprop::gradient_check::{Differentiable, GradCheck, check};
 use ch06_optimizers_init::keras::SGD;
+use common::ModelObjective;
 use keras_lite::constraints::Constraint;
 use keras_lite::layers::{Dense, InputLayer};
 use keras_lite::regularizers::Regularizer;
 use keras_lite::{NO_METRICS, Sequential};
 use ndarray::{Array1, Array2, ArrayD, Axis, IxDyn};
-use support::ModelObjective;
 
 const NAMES: [&str; 4] = ["hidden/kernel", "hidden/bias", "out/kernel", "out/bias"];
 
@@ -75,7 +75,7 @@ fn build(s: &Setup) -> Sequential {
     m
 }
 
-/// The model's loss over its four weight arrays (see `support::ModelObjective`).
+/// The model's loss over its four weight arrays (see `common::ModelObjective`).
 fn objective(model: Sequential, s: &Setup) -> ModelObjective {
     let checked = NAMES.iter().copied().enumerate().collect();
     ModelObjective::new(model, s.x.clone(), s.y.clone(), checked)

@@ -1,13 +1,13 @@
 //! save_weights / load_weights and whole-model save / load_model, on trained models.
 
-mod support;
+mod common;
 
+use common::{classifier, images, temp_path};
 use keras_lite::constraints::Constraint;
 use keras_lite::layers::{Dense, Flatten, InputLayer};
 use keras_lite::model_io::{self, CONFIG_FILE, WEIGHTS_FILE};
 use keras_lite::regularizers::Regularizer;
 use keras_lite::{EvaluateOptions, FitOptions, KerasError, PredictOptions, Sequential};
-use support::{classifier, images, temp_path};
 
 fn trained(seed: u64) -> Sequential {
     let (x, y) = images(96, 1);

@@ -1,8 +1,9 @@
 //! Batch sources in fit / evaluate / predict: the same training as arrays, whatever the
 //! number of prefetching workers, and clear errors for sources that do not fit.
 
-mod support;
+mod common;
 
+use common::{classifier, images};
 use keras_lite::callbacks::Callback;
 use keras_lite::early_stopping::EarlyStopping;
 use keras_lite::sequence::{ArraySequence, Batch, Sequence, SequenceFitOptions, SequenceOptions};
@@ -11,7 +12,6 @@ use keras_lite::{
 };
 use ndarray::{ArrayD, IxDyn};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use support::{classifier, images};
 
 fn compiled(seed: u64) -> Sequential {
     let mut m = classifier(seed);
