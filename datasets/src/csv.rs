@@ -38,40 +38,63 @@ pub fn header(pixels: usize) -> Vec<String> {
         .collect()
 }
 
-/// Writes images `(n, rows, cols)` and labels `(n,)` as CSV with the header
-/// `label,pixel1,...,pixel{rows*cols}`, one image per line.
+/// Writes images `(n, side, side)` and labels `(n,)` in `0..10` as CSV with the header
+/// `label,pixel1,...,pixel{side*side}`, one image per line.
+///
+/// Refuses, before writing anything, what [`read()`] would reject: images that are not square
+/// (the layout stores only the pixel count), with no pixels, or a label outside `0..10`.
+/// The file is replaced atomically (see [`crate::atomic_write`]): on any failure the previous
+/// file, if any, is unchanged.
 pub fn write(
     path: impl AsRef<Path>,
     images: &ArrayRef3<u8>,
     labels: &ArrayRef1<u8>,
 ) -> Result<(), DatasetError> {
     let path = path.as_ref();
-    if images.shape()[0] != labels.len() {
+    let (n, rows, cols) = images.dim();
+    if n != labels.len() {
         return Err(DatasetError::CountMismatch {
             images_path: path.to_path_buf(),
             labels_path: path.to_path_buf(),
-            images: images.shape()[0],
+            images: n,
             labels: labels.len(),
         });
     }
-    let err = |e: &dyn std::fmt::Display| DatasetError::CsvWrite {
-        path: path.to_path_buf(),
-        message: e.to_string(),
-    };
-    let pixels = images.shape()[1] * images.shape()[2];
-    let mut w = ::csv::Writer::from_path(path).map_err(|e| err(&e))?;
-    w.write_record(header(pixels)).map_err(|e| err(&e))?;
-    // The 256 decimal spellings of a byte, made once.
-    let digits: Vec<String> = (0..=255u8).map(|v| v.to_string()).collect();
-    let mut record: Vec<&str> = Vec::with_capacity(pixels + 1);
-    for (image, &label) in images.outer_iter().zip(labels.iter()) {
-        record.clear();
-        record.push(&digits[usize::from(label)]);
-        record.extend(image.iter().map(|&p| digits[usize::from(p)].as_str()));
-        w.write_record(&record).map_err(|e| err(&e))?;
+    if rows != cols || rows == 0 {
+        return Err(DatasetError::CsvWrite {
+            path: path.to_path_buf(),
+            message: format!(
+                "images are {rows}x{cols}, but this CSV layout holds square images of at least \
+                 one pixel (side x side, e.g. 28x28): its reader could not read them back; \
+                 nothing was written"
+            ),
+        });
     }
-    w.flush().map_err(|e| err(&e))?;
-    Ok(())
+    if let Some(index) = labels.iter().position(|&l| usize::from(l) >= CLASSES) {
+        return Err(DatasetError::CsvWrite {
+            path: path.to_path_buf(),
+            message: format!(
+                "label #{index} is {}, expected a class in 0..{CLASSES} (its reader rejects it); \
+                 nothing was written",
+                labels[index]
+            ),
+        });
+    }
+    let pixels = rows * cols;
+    crate::atomic_write::write_with(path, |file| {
+        let mut w = ::csv::Writer::from_writer(file);
+        w.write_record(header(pixels))?;
+        // The 256 decimal spellings of a byte, made once.
+        let digits: Vec<String> = (0..=255u8).map(|v| v.to_string()).collect();
+        let mut record: Vec<&str> = Vec::with_capacity(pixels + 1);
+        for (image, &label) in images.outer_iter().zip(labels.iter()) {
+            record.clear();
+            record.push(&digits[usize::from(label)]);
+            record.extend(image.iter().map(|&p| digits[usize::from(p)].as_str()));
+            w.write_record(&record)?;
+        }
+        w.flush()
+    })
 }
 
 /// Reads a CSV file in the `label,pixel1,...,pixelN` layout into images `(n, side, side)` and

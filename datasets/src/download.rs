@@ -7,11 +7,10 @@
 //! either holds the complete, verified file or nothing at all.
 
 use crate::DatasetError;
+use crate::atomic_write::Replacement;
 use sha2::{Digest, Sha256};
-use std::fs::File;
 use std::io::{Read, Write};
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::path::Path;
 use std::time::Duration;
 
 /// No file of these data sets comes near this; a larger body is refused.
@@ -65,8 +64,9 @@ pub fn fetch_verified(url: &str, dest: &Path, sha256: &str) -> Result<(), Datase
         .into();
     let mut response = agent.get(url).call().map_err(|e| fail(e.to_string()))?;
 
-    let dir = dest.parent().unwrap_or(Path::new("."));
-    let mut temp = TempFile::create_in(dir, dest).map_err(|e| fail(e.to_string()))?;
+    // Streamed into a temporary file beside `dest` (random name, O_EXCL), renamed when verified.
+    let mut temp = Replacement::begin(dest)
+        .map_err(|e| fail(format!("cannot write beside {}: {e}", dest.display())))?;
     let mut body = response.body_mut().with_config().limit(MAX_BYTES).reader();
     let mut hasher = Sha256::new();
     let mut buf = vec![0u8; 64 << 10];
@@ -78,9 +78,9 @@ pub fn fetch_verified(url: &str, dest: &Path, sha256: &str) -> Result<(), Datase
             Err(e) => return Err(fail(format!("while receiving: {e}"))),
         };
         hasher.update(&buf[..n]);
-        temp.file
+        temp.file()
             .write_all(&buf[..n])
-            .map_err(|e| fail(format!("writing {}: {e}", temp.path.display())))?;
+            .map_err(|e| fail(format!("cannot write {}: {e}", dest.display())))?;
     }
     let found = hex(&hasher.finalize());
     if !found.eq_ignore_ascii_case(sha256) {
@@ -90,52 +90,8 @@ pub fn fetch_verified(url: &str, dest: &Path, sha256: &str) -> Result<(), Datase
             found,
         });
     }
-    temp.persist(dest)
-        .map_err(|e| fail(format!("saving {}: {e}", dest.display())))
-}
-
-/// A file that deletes itself when dropped unless [`TempFile::persist`]ed.
-struct TempFile {
-    path: PathBuf,
-    file: File,
-    kept: bool,
-}
-
-impl TempFile {
-    /// `.NAME.part-PID-N` beside `dest`, so the final rename stays within one file system.
-    fn create_in(dir: &Path, dest: &Path) -> std::io::Result<TempFile> {
-        static COUNTER: AtomicUsize = AtomicUsize::new(0);
-        let name = dest
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "download".into());
-        let path = dir.join(format!(
-            ".{name}.part-{}-{}",
-            std::process::id(),
-            COUNTER.fetch_add(1, Ordering::Relaxed)
-        ));
-        let file = File::options().write(true).create_new(true).open(&path)?;
-        Ok(TempFile {
-            path,
-            file,
-            kept: false,
-        })
-    }
-
-    fn persist(mut self, dest: &Path) -> std::io::Result<()> {
-        self.file.sync_all()?;
-        std::fs::rename(&self.path, dest)?;
-        self.kept = true;
-        Ok(())
-    }
-}
-
-impl Drop for TempFile {
-    fn drop(&mut self) {
-        if !self.kept {
-            let _ = std::fs::remove_file(&self.path);
-        }
-    }
+    temp.commit()
+        .map_err(|e| fail(format!("cannot write {}: {e}", dest.display())))
 }
 
 #[cfg(test)]

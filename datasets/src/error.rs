@@ -33,6 +33,31 @@ pub enum DatasetError {
         source: std::io::Error,
     },
 
+    /// The file could not be written (a read-only or missing folder, a full disk, ...); the
+    /// previous file at `path`, if any, is unchanged.
+    #[error("cannot write {path}: {source}; the previous file, if any, is unchanged")]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// The file declares more data than this machine could allocate.
+    #[error(
+        "{path}: declares {} of {dtype} = {}, which could not be allocated (out of memory); free memory, raise the memory limit, or check that this is the right file",
+        shape_text(.shape), human_bytes(*.bytes)
+    )]
+    TooLarge {
+        path: PathBuf,
+        shape: Vec<usize>,
+        dtype: &'static str,
+        bytes: u64,
+    },
+
+    /// An array the IDX format cannot hold (more than 255 dimensions, a size of 2^32 or more).
+    #[error("cannot encode an array of shape {shape:?} as IDX: {reason}")]
+    NotEncodable { shape: Vec<usize>, reason: String },
+
     /// The file starts with the gzip magic bytes `1f 8b` but its stream is corrupt or cut short.
     #[error("{path}: corrupt gzip stream ({source}); download the file again")]
     Gzip {
@@ -152,7 +177,7 @@ pub enum DatasetError {
         found: String,
     },
 
-    /// Writing a CSV file failed.
+    /// `csv::write` refused data its reader would reject (nothing was written).
     #[error("cannot write {path}: {message}")]
     CsvWrite { path: PathBuf, message: String },
 
@@ -170,6 +195,21 @@ pub enum DatasetError {
         found: String,
     },
 
+    /// The data set's environment variable names a folder that is missing or lacks files.
+    #[error(
+        "${var} is set to {}, but {problem} there. Put the four files there ({}, each gzip-compressed or not), or unset {var} to use Keras' cache, the system folder or the download",
+        .dir.display(), .files.join(", ")
+    )]
+    EnvDirUnusable {
+        /// e.g. `FASHION_MNIST_DIR`.
+        var: &'static str,
+        dir: PathBuf,
+        /// `no such directory`, or `missing NAME.gz, ...`.
+        problem: String,
+        /// The four file names expected there.
+        files: Vec<String>,
+    },
+
     /// No place in the search order had the data set.
     #[error("{}", not_found_message(.dataset, .tried, .fixes))]
     NotFound {
@@ -180,6 +220,33 @@ pub enum DatasetError {
         /// The ways to fix it, one sentence each.
         fixes: Vec<String>,
     },
+}
+
+/// A shape as `60000x28x28` (`a scalar` for rank 0).
+pub fn shape_text(shape: &[usize]) -> String {
+    if shape.is_empty() {
+        return "a scalar".into();
+    }
+    shape
+        .iter()
+        .map(usize::to_string)
+        .collect::<Vec<_>>()
+        .join("x")
+}
+
+/// A byte count for people: `47.0 MB`, `2.5 GB` (powers of 1000, as `ls -h --si`).
+pub fn human_bytes(bytes: u64) -> String {
+    const UNITS: [&str; 6] = ["kB", "MB", "GB", "TB", "PB", "EB"];
+    if bytes < 1000 {
+        return format!("{bytes} bytes");
+    }
+    let mut v = bytes as f64 / 1000.0;
+    let mut unit = 0;
+    while v >= 1000.0 && unit + 1 < UNITS.len() {
+        v /= 1000.0;
+        unit += 1;
+    }
+    format!("{v:.1} {}", UNITS[unit])
 }
 
 fn not_found_message(dataset: &str, tried: &[Tried], fixes: &[String]) -> String {

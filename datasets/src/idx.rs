@@ -25,7 +25,7 @@
 //! use ndarray::array;
 //!
 //! let images = array![[[0u8, 255], [128, 7]]]; // one 2x2 image
-//! let bytes = idx::encode(&images);
+//! let bytes = idx::encode(&images)?;
 //! assert_eq!(&bytes[..4], &[0, 0, 0x08, 3]); // magic: u8, rank 3
 //! let back = idx::decode(&bytes, "in-memory")?.into_u8("in-memory")?;
 //! assert_eq!(back, images.into_dyn());
@@ -279,48 +279,80 @@ fn into_rank(a: ArrayD<u8>, rank: usize, path: &Path) -> Result<ArrayD<u8>, Data
 
 /// The IDX bytes of an array (header, then elements in row-major order).
 ///
-/// # Panics
-/// If the array has more than 255 dimensions or a dimension of 2^32 or more, which the
-/// format cannot express.
-pub fn encode<T: IdxElement, D: Dimension>(array: &ArrayRef<T, D>) -> Vec<u8> {
-    let rank = u8::try_from(array.ndim()).expect("IDX allows at most 255 dimensions");
-    let mut out = Vec::with_capacity(4 + 4 * array.ndim() + array.len() * T::TYPE.size());
+/// Fails with [`DatasetError::NotEncodable`] if the array has more than 255 dimensions or a
+/// dimension of 2^32 or more (the format cannot express either), and with
+/// the same variant if its bytes cannot be allocated.
+pub fn encode<T: IdxElement, D: Dimension>(
+    array: &ArrayRef<T, D>,
+) -> Result<Vec<u8>, DatasetError> {
+    let not_encodable = |reason: String| DatasetError::NotEncodable {
+        shape: array.shape().to_vec(),
+        reason,
+    };
+    let rank = u8::try_from(array.ndim()).map_err(|_| {
+        not_encodable(format!(
+            "IDX allows at most 255 dimensions, the array has {}",
+            array.ndim()
+        ))
+    })?;
+    let dims = array
+        .shape()
+        .iter()
+        .map(|&d| {
+            u32::try_from(d).map_err(|_| {
+                not_encodable(format!(
+                    "IDX dimension sizes are u32 (at most {}), one is {d}",
+                    u32::MAX
+                ))
+            })
+        })
+        .collect::<Result<Vec<u32>, _>>()?;
+    let bytes = array
+        .len()
+        .checked_mul(T::TYPE.size())
+        .and_then(|b| b.checked_add(4 + 4 * dims.len()))
+        .ok_or_else(|| not_encodable("its size in bytes overflows usize".into()))?;
+    let mut out = Vec::new();
+    out.try_reserve_exact(bytes).map_err(|_| {
+        not_encodable(format!(
+            "its {} could not be allocated (out of memory)",
+            crate::error::human_bytes(bytes as u64)
+        ))
+    })?;
     out.extend_from_slice(&[0, 0, T::TYPE.code(), rank]);
-    for &d in array.shape() {
-        let d = u32::try_from(d).expect("IDX dimension sizes are u32");
+    for d in dims {
         out.extend_from_slice(&d.to_be_bytes());
     }
     // `iter` walks in logical (row-major) order whatever the memory layout.
     for &v in array.iter() {
         v.put_be(&mut out);
     }
-    out
+    Ok(out)
 }
 
 /// Writes an array as an IDX file, gzip-compressed when `gzip` is true (as the `.gz` files
 /// Keras downloads are).
+///
+/// The bytes go to a new temporary file beside `path` (created exclusively, with a random
+/// name), which is synced and then renamed over `path`: a full disk, a crash or a killed
+/// process leaves the previous file as it was (see [`crate::atomic_write`]).
 pub fn write<T: IdxElement, D: Dimension>(
     path: impl AsRef<Path>,
     array: &ArrayRef<T, D>,
     gzip: bool,
 ) -> Result<(), DatasetError> {
     let path = path.as_ref();
-    let io = |source| DatasetError::Io {
-        path: path.to_path_buf(),
-        source,
-    };
-    let bytes = encode(array);
-    let file = File::create(path).map_err(io)?;
-    if gzip {
-        let mut enc = GzEncoder::new(file, Compression::default());
-        enc.write_all(&bytes).map_err(io)?;
-        enc.finish().map_err(io)?.sync_all().map_err(io)?;
-    } else {
-        let mut file = file;
-        file.write_all(&bytes).map_err(io)?;
-        file.sync_all().map_err(io)?;
-    }
-    Ok(())
+    let bytes = encode(array)?;
+    crate::atomic_write::write_with(path, |file| {
+        if gzip {
+            let mut enc = GzEncoder::new(file, Compression::default());
+            enc.write_all(&bytes)?;
+            enc.finish()?;
+        } else {
+            file.write_all(&bytes)?;
+        }
+        Ok(())
+    })
 }
 
 /// Reads until `buf` is full or the reader ends; returns how many bytes were read.
@@ -387,24 +419,48 @@ fn parse<R: Read>(mut reader: R, path: &Path, gzip: bool) -> Result<IdxData, Dat
         .map(|c| u32::from_be_bytes([c[0], c[1], c[2], c[3]]) as usize)
         .collect();
 
-    // Declared size in bytes, checked: the header is untrusted input.
-    let count = shape.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d));
-    let expected = count
-        .and_then(|c| c.checked_mul(dtype.size()))
+    // Declared size in bytes, checked: the header is untrusted input. ndarray also requires
+    // the product of the non-zero sizes to fit in `isize` (a zero next to huge sizes is an
+    // empty array it still refuses), so that product is checked too.
+    let overflow = || DatasetError::SizeOverflow {
+        path: path.to_path_buf(),
+        shape: shape.clone(),
+    };
+    let nonzero_bytes = shape
+        .iter()
+        .filter(|&&d| d != 0)
+        .try_fold(dtype.size(), |acc, &d| acc.checked_mul(d))
         .filter(|&b| b <= isize::MAX as usize)
-        .ok_or_else(|| DatasetError::SizeOverflow {
-            path: path.to_path_buf(),
-            shape: shape.clone(),
-        })?;
+        .ok_or_else(overflow)?;
+    let expected = if shape.contains(&0) { 0 } else { nonzero_bytes };
     let count = expected / dtype.size();
 
     // Read at most one byte more than declared, to detect trailing data without reading a
-    // whole unexpected stream; reserve no more than a modest amount up front.
-    let mut data = Vec::with_capacity(expected.min(64 << 20));
+    // whole unexpected stream. Up to 64 MiB is reserved at once; beyond that the declared size
+    // is reserved (fallibly) only once the stream has shown it holds more than 64 MiB, so a
+    // short file declaring gigabytes allocates nothing big, and a real one too big for this
+    // machine says so instead of failing inside the gzip decoder.
+    let too_large = || DatasetError::TooLarge {
+        path: path.to_path_buf(),
+        shape: shape.clone(),
+        dtype: dtype.name(),
+        bytes: expected as u64,
+    };
+    let first = expected.min(64 << 20);
+    let mut data = Vec::new();
+    data.try_reserve_exact(first + 1).map_err(|_| too_large())?;
     (&mut reader)
-        .take(expected as u64 + 1)
+        .take(first as u64 + 1)
         .read_to_end(&mut data)
         .map_err(read_err)?;
+    if data.len() > first && expected > first {
+        data.try_reserve_exact(expected + 1 - data.len())
+            .map_err(|_| too_large())?;
+        (&mut reader)
+            .take((expected + 1 - data.len()) as u64)
+            .read_to_end(&mut data)
+            .map_err(read_err)?;
+    }
     if data.len() < expected {
         return Err(DatasetError::Truncated {
             path: path.to_path_buf(),
@@ -423,21 +479,23 @@ fn parse<R: Read>(mut reader: R, path: &Path, gzip: bool) -> Result<IdxData, Dat
     }
 
     let dim = IxDyn(&shape);
+    // Cannot fail after the checks above; reported rather than unwrapped all the same.
+    let shape_err = |_| overflow();
     macro_rules! build {
         ($variant:ident, $t:ty) => {{
             const N: usize = std::mem::size_of::<$t>();
-            let v: Vec<$t> = data
-                .chunks_exact(N)
-                .map(|c| <$t>::from_be_bytes(c.try_into().expect("chunk of N bytes")))
-                .collect();
-            IdxData::$variant(ArrayD::from_shape_vec(dim, v).expect("length checked against shape"))
+            let mut v: Vec<$t> = Vec::new();
+            v.try_reserve_exact(count).map_err(|_| too_large())?;
+            v.extend(
+                data.chunks_exact(N)
+                    .map(|c| <$t>::from_be_bytes(c.try_into().expect("chunk of N bytes"))),
+            );
+            IdxData::$variant(ArrayD::from_shape_vec(dim, v).map_err(shape_err)?)
         }};
     }
     debug_assert_eq!(data.len(), count * dtype.size());
     Ok(match dtype {
-        IdxType::U8 => {
-            IdxData::U8(ArrayD::from_shape_vec(dim, data).expect("length checked against shape"))
-        }
+        IdxType::U8 => IdxData::U8(ArrayD::from_shape_vec(dim, data).map_err(shape_err)?),
         IdxType::I8 => build!(I8, i8),
         IdxType::I16 => build!(I16, i16),
         IdxType::I32 => build!(I32, i32),

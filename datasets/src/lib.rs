@@ -76,11 +76,13 @@
 //! | [`csv`] | the `label,pixel1,...,pixel784` CSV layout: read and write |
 //! | [`search`] | the search order, [`Dataset`] and [`SearchPaths`] |
 //! | `download` | the verified, atomic download (feature `download`) |
+//! | [`atomic_write`] | how every writer replaces a file: temporary file, sync, rename |
 //! | [`error`] | [`DatasetError`] |
 //!
 //! The `inspect` example prints what a file holds and draws the tutorial's first figure:
 //! `cargo run -p datasets --example inspect -- /usr/share/datasets/fashion-mnist/*.gz --png grid.png`.
 
+pub mod atomic_write;
 pub mod csv;
 pub mod error;
 pub mod fashion_mnist;

@@ -128,3 +128,69 @@ fn writing_mismatched_counts_is_an_error() {
         })
     ));
 }
+
+/// Issue 13: `csv::write` wrote what its own reader then rejected (2x3 images, label 255).
+/// It now refuses before touching the file: the previous one is still there, unchanged.
+#[test]
+fn writing_what_the_reader_would_reject_is_refused_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("data.csv");
+    let (images, labels) = common::tiny_split(3, 0);
+    csv::write(&path, &images, &labels).unwrap();
+    let before = std::fs::read(&path).unwrap();
+
+    let not_square = ndarray::Array3::<u8>::zeros((3, 2, 3));
+    let no_pixels = ndarray::Array3::<u8>::zeros((3, 0, 0));
+    let mut bad_label = labels.clone();
+    bad_label[1] = 255;
+    for (images, labels, says) in [
+        (&not_square, &labels, "images are 2x3"),
+        (&no_pixels, &labels, "images are 0x0"),
+        (
+            &images,
+            &bad_label,
+            "label #1 is 255, expected a class in 0..10",
+        ),
+    ] {
+        let err = csv::write(&path, images, labels).unwrap_err();
+        assert!(matches!(err, DatasetError::CsvWrite { .. }), "{err:?}");
+        let msg = err.to_string();
+        assert!(
+            msg.starts_with(&format!("cannot write {}", path.display()))
+                && msg.contains(says)
+                && msg.contains("nothing was written"),
+            "{msg}"
+        );
+        assert_eq!(std::fs::read(&path).unwrap(), before);
+        assert_eq!(common::entries(dir.path()), ["data.csv"]);
+    }
+    // Every shape the writer accepts, the reader reads back.
+    let (images, labels) = (
+        ndarray::Array3::<u8>::from_elem((2, 1, 1), 7),
+        labels.slice(ndarray::s![..2]).to_owned(),
+    );
+    csv::write(&path, &images, &labels).unwrap();
+    assert_eq!(csv::read(&path).unwrap(), (images, labels));
+}
+
+/// Write errors say "cannot write" (they used to say "cannot read").
+#[test]
+fn a_failed_write_says_cannot_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let not_a_dir = dir.path().join("file");
+    std::fs::write(&not_a_dir, b"x").unwrap();
+    let path = not_a_dir.join("data.csv"); // ENOTDIR: a path under a regular file
+    let (images, labels) = common::tiny_split(2, 0);
+    let msg = csv::write(&path, &images, &labels).unwrap_err().to_string();
+    assert!(
+        msg.starts_with(&format!("cannot write {}", path.display())),
+        "{msg}"
+    );
+    let msg = datasets::idx::write(&path, &labels, true)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        msg.starts_with(&format!("cannot write {}", path.display())),
+        "{msg}"
+    );
+}

@@ -41,7 +41,7 @@ fn u8_images_round_trip_plain_and_gzip() {
 fn header_is_big_endian_as_the_format_defines() {
     // The training images' header: 60000 = 0x0000ea60 images of 28 = 0x1c rows and columns.
     let a = Array3::<u8>::zeros((60000, 1, 28));
-    let bytes = idx::encode(&a);
+    let bytes = idx::encode(&a).unwrap();
     assert_eq!(
         &bytes[..16],
         &[0, 0, 8, 3, 0, 0, 0xea, 0x60, 0, 0, 0, 1, 0, 0, 0, 0x1c]
@@ -56,14 +56,30 @@ fn every_element_type_round_trips_big_endian() {
     let i32s = array![i32::MIN, -2, 0x0102_0304, i32::MAX].into_dyn();
     let f32s = array![[[1.5f32, -0.25]], [[f32::MAX, 0.0]]].into_dyn();
     let f64s = array![std::f64::consts::PI, -1e300].into_dyn();
-    assert_eq!(&idx::encode(&i16s)[12..14], &[0x80, 0x00]); // -32768, big-endian
-    assert_eq!(&idx::encode(&i32s)[8 + 8..8 + 12], &[1, 2, 3, 4]);
+    assert_eq!(&idx::encode(&i16s).unwrap()[12..14], &[0x80, 0x00]); // -32768, big-endian
+    assert_eq!(&idx::encode(&i32s).unwrap()[8 + 8..8 + 12], &[1, 2, 3, 4]);
     let cases = [
-        (idx::encode(&i8s), IdxData::I8(i8s.clone()), 0x09),
-        (idx::encode(&i16s), IdxData::I16(i16s.clone()), 0x0B),
-        (idx::encode(&i32s), IdxData::I32(i32s.clone()), 0x0C),
-        (idx::encode(&f32s), IdxData::F32(f32s.clone()), 0x0D),
-        (idx::encode(&f64s), IdxData::F64(f64s.clone()), 0x0E),
+        (idx::encode(&i8s).unwrap(), IdxData::I8(i8s.clone()), 0x09),
+        (
+            idx::encode(&i16s).unwrap(),
+            IdxData::I16(i16s.clone()),
+            0x0B,
+        ),
+        (
+            idx::encode(&i32s).unwrap(),
+            IdxData::I32(i32s.clone()),
+            0x0C,
+        ),
+        (
+            idx::encode(&f32s).unwrap(),
+            IdxData::F32(f32s.clone()),
+            0x0D,
+        ),
+        (
+            idx::encode(&f64s).unwrap(),
+            IdxData::F64(f64s.clone()),
+            0x0E,
+        ),
     ];
     for (bytes, expected, code) in cases {
         assert_eq!(bytes[2], code);
@@ -75,21 +91,23 @@ fn every_element_type_round_trips_big_endian() {
 #[test]
 fn any_rank_reads_including_zero_and_five() {
     let scalar = ArrayD::from_elem(IxDyn(&[]), 42u8);
-    assert_eq!(idx::encode(&scalar), vec![0, 0, 8, 0, 42]);
+    assert_eq!(idx::encode(&scalar).unwrap(), vec![0, 0, 8, 0, 42]);
     assert_eq!(
-        idx::decode(&idx::encode(&scalar), "s").unwrap(),
+        idx::decode(&idx::encode(&scalar).unwrap(), "s").unwrap(),
         IdxData::U8(scalar)
     );
     let five = Array::from_shape_fn(IxDyn(&[2, 1, 3, 1, 2]), |ix| {
         (ix[0] * 6 + ix[2] * 2 + ix[4]) as u8
     });
-    let back = idx::decode(&idx::encode(&five), "r5").unwrap();
+    let back = idx::decode(&idx::encode(&five).unwrap(), "r5").unwrap();
     assert_eq!(back.shape(), &[2, 1, 3, 1, 2]);
     assert_eq!(back, IdxData::U8(five));
     // An empty dimension is a valid, empty array.
     let empty = Array3::<u8>::zeros((0, 28, 28));
     assert_eq!(
-        idx::decode(&idx::encode(&empty), "e").unwrap().shape(),
+        idx::decode(&idx::encode(&empty).unwrap(), "e")
+            .unwrap()
+            .shape(),
         &[0, 28, 28]
     );
 }
@@ -98,7 +116,7 @@ fn any_rank_reads_including_zero_and_five() {
 fn gzip_is_decided_by_magic_bytes_not_by_the_name() {
     let dir = tempfile::tempdir().unwrap();
     let labels = Array1::from(vec![3u8, 1, 4, 1, 5]);
-    let bytes = idx::encode(&labels);
+    let bytes = idx::encode(&labels).unwrap();
     // Compressed content under a plain name, plain content under a .gz name.
     let a = write_bytes(dir.path(), "labels-idx1-ubyte", &gzip(&bytes));
     let b = write_bytes(dir.path(), "labels-idx1-ubyte.gz", &bytes);
@@ -195,7 +213,7 @@ fn truncated_header_reports_expected_and_found_bytes() {
 #[test]
 fn truncated_data_reports_declared_and_present_bytes_plain_and_gzip() {
     let dir = tempfile::tempdir().unwrap();
-    let full = idx::encode(&Array3::<u8>::ones((2, 28, 28)));
+    let full = idx::encode(&Array3::<u8>::ones((2, 28, 28))).unwrap();
     let cut = &full[..full.len() - 100];
     for (name, bytes) in [("plain", cut.to_vec()), ("gz", gzip(cut))] {
         let p = write_bytes(dir.path(), name, &bytes);
@@ -215,7 +233,7 @@ fn truncated_data_reports_declared_and_present_bytes_plain_and_gzip() {
         }
     }
     // Multi-byte types count bytes, not elements: 3 f32 declared, 11 bytes present.
-    let mut f = idx::encode(&array![1f32, 2., 3.]);
+    let mut f = idx::encode(&array![1f32, 2., 3.]).unwrap();
     f.pop();
     assert!(matches!(
         idx::decode(&f, "f"),
@@ -230,7 +248,7 @@ fn truncated_data_reports_declared_and_present_bytes_plain_and_gzip() {
 #[test]
 fn bytes_past_the_declared_size_are_rejected() {
     let dir = tempfile::tempdir().unwrap();
-    let mut bytes = idx::encode(&array![1u8, 2, 3]);
+    let mut bytes = idx::encode(&array![1u8, 2, 3]).unwrap();
     bytes.extend_from_slice(&[9, 9]);
     let p = write_bytes(dir.path(), "long", &bytes);
     match idx::read(&p) {
@@ -269,9 +287,75 @@ fn a_huge_declared_size_is_an_error_not_an_allocation() {
 }
 
 #[test]
+fn a_zero_size_next_to_huge_ones_is_an_error_not_a_panic() {
+    // Issue 13: 0 x 4G x 4G declares no data, but ndarray refuses such a shape (the product
+    // of the non-zero sizes overflows isize); this used to panic in `from_shape_vec`.
+    let h = [
+        0, 0, 8, 3, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+    ];
+    for bytes in [h.to_vec(), gzip(&h)] {
+        let err = idx::decode(&bytes, "zero-next-to-huge").unwrap_err();
+        assert!(
+            matches!(err, DatasetError::SizeOverflow { ref shape, .. } if shape == &[0, u32::MAX as usize, u32::MAX as usize]),
+            "{err:?}"
+        );
+        assert!(err.to_string().contains("too large to be real"), "{err}");
+    }
+    // 0 x 4G of f64 is a valid empty array (4G * 8 bytes fits in isize): read, not refused.
+    let ok = [0, 0, 0x0E, 2, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff];
+    assert_eq!(
+        idx::decode(&ok, "empty").unwrap().shape(),
+        &[0, u32::MAX as usize]
+    );
+}
+
+#[test]
+fn an_axis_of_2_pow_32_or_more_cannot_be_encoded_or_written() {
+    // No elements, so nothing big is allocated; the format still cannot express the size.
+    let wide = ndarray::Array2::<u8>::zeros((1 << 32, 0));
+    let err = idx::encode(&wide).unwrap_err();
+    assert!(
+        matches!(err, DatasetError::NotEncodable { ref shape, .. } if shape == &[1 << 32, 0]),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("4294967296"), "{err}");
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("wide.idx");
+    assert!(matches!(
+        idx::write(&p, &wide, false),
+        Err(DatasetError::NotEncodable { .. })
+    ));
+    assert!(common::entries(dir.path()).is_empty(), "nothing written");
+}
+
+#[test]
+fn a_gzip_stream_declaring_more_than_can_be_allocated_says_how_much() {
+    // 2^30 x 2^30 x 4 bytes (4.6 EB) fits in isize, so only the allocation can refuse it. The
+    // stream really holds more than the 64 MiB read before the whole size is reserved:
+    // 65 gzip members of 1 MiB of zeros each (MultiGzDecoder reads them as one stream).
+    let mut bytes = gzip(&[0, 0, 8, 3, 0x40, 0, 0, 0, 0x40, 0, 0, 0, 0, 0, 0, 4]);
+    let mib = gzip(&vec![0u8; 1 << 20]);
+    for _ in 0..65 {
+        bytes.extend_from_slice(&mib);
+    }
+    let err = idx::decode(&bytes, "huge.gz").unwrap_err();
+    assert!(
+        matches!(err, DatasetError::TooLarge { bytes, .. } if bytes == 1 << 62),
+        "{err:?}"
+    );
+    let msg = err.to_string();
+    assert!(
+        msg.contains("declares 1073741824x1073741824x4 of u8 = 4.6 EB")
+            && msg.contains("could not be allocated"),
+        "{msg}"
+    );
+    assert!(!msg.contains("corrupt gzip"), "{msg}");
+}
+
+#[test]
 fn corrupt_gzip_stream_is_a_gzip_error() {
     let dir = tempfile::tempdir().unwrap();
-    let gz = gzip(&idx::encode(&Array3::<u8>::from_elem((3, 28, 28), 7)));
+    let gz = gzip(&idx::encode(&Array3::<u8>::from_elem((3, 28, 28), 7)).unwrap());
     // Cut the compressed stream in half, and separately flip bytes in its body.
     let p = write_bytes(dir.path(), "cut.gz", &gz[..gz.len() / 2]);
     match idx::read(&p) {

@@ -56,7 +56,7 @@ proptest! {
         let a = ArrayD::from_shape_fn(IxDyn(&shape), |ix: IxDyn| {
             ix.as_array_view().iter().fold(seed, |acc, &i| acc.wrapping_mul(31).wrapping_add(i as u8))
         });
-        let bytes = idx::encode(&a);
+        let bytes = idx::encode(&a).unwrap();
         let bytes = if gz { common::gzip(&bytes) } else { bytes };
         prop_assert_eq!(idx::decode(&bytes, "rt").unwrap(), IdxData::U8(a));
     }
