@@ -6,7 +6,10 @@
 //! [`Dataset::search_paths`] or written out explicitly (tests do that, so they never touch the
 //! process environment):
 //!
-//! 1. `$FASHION_MNIST_DIR` (`$MNIST_DIR` for MNIST), when set and not empty;
+//! 1. `$FASHION_MNIST_DIR` (`$MNIST_DIR` for MNIST), when set and not empty. A folder named
+//!    there must hold the four files: when it is missing or incomplete, loading fails with
+//!    [`DatasetError::EnvDirUnusable`] (saying what is missing and how to fix it) instead of
+//!    quietly reading the data from one of the places below;
 //! 2. Keras' cache, `$KERAS_HOME/datasets/<name>` or else `~/.keras/datasets/<name>`, so files a
 //!    Keras user already downloaded are reused;
 //! 3. the system folder (`/usr/share/datasets/fashion-mnist`, from Debian's
@@ -15,7 +18,7 @@
 //!    cache folder of step 2, each file checked against its SHA-256 and written atomically.
 //!
 //! A place is used when all four files are there (each either as `NAME.gz` or uncompressed
-//! as `NAME`); a place with some files missing is noted and skipped. Files that are there but
+//! as `NAME`); places 2 and 3 with some files missing are noted and skipped. Files that are there but
 //! corrupt are an error at once, rather than silently falling through to another copy.
 
 use crate::{DatasetError, Split, TrainTest, Tried, idx};
@@ -158,6 +161,16 @@ impl Dataset {
             };
             match self.locate(dir) {
                 Ok(files) => return self.load_paths(&files),
+                // A variable the user set names the one place they meant: loading from
+                // somewhere else instead would hide their mistake.
+                Err(problem) if label.starts_with('$') => {
+                    return Err(DatasetError::EnvDirUnusable {
+                        var: self.env_var,
+                        dir: dir.clone(),
+                        problem,
+                        files: self.files.iter().map(|f| f.gz_name()).collect(),
+                    });
+                }
                 Err(outcome) => tried.push(Tried {
                     place: format!("{label} {}", dir.display()),
                     outcome,

@@ -133,23 +133,22 @@ fn the_environment_variable_comes_first_then_the_keras_cache_then_the_system_fol
 }
 
 #[test]
-fn an_incomplete_place_is_skipped_and_a_corrupt_one_is_an_error() {
+fn an_incomplete_cache_is_skipped_and_a_corrupt_place_is_an_error() {
     let root = tempfile::tempdir().unwrap();
     let env_dir = root.path().join("env");
     let home = root.path().join("home");
+    let system = root.path().join("system");
     let cache = home.join(".keras/datasets/fashion-mnist");
-    write_tiny_dataset(&env_dir, true);
-    std::fs::remove_file(env_dir.join("train-images-idx3-ubyte.gz")).unwrap();
-    let expected = write_tiny_dataset(&cache, true);
-    let p = paths(
-        &[("FASHION_MNIST_DIR", &env_dir), ("HOME", &home)],
-        &root.path().join("none"),
-    );
+    write_tiny_dataset(&cache, true);
+    std::fs::remove_file(cache.join("train-images-idx3-ubyte.gz")).unwrap();
+    let expected = write_tiny_dataset(&system, true);
+    let p = paths(&[("HOME", &home)], &system);
     assert_eq!(fashion_mnist::load_data_with(&p).unwrap(), expected);
 
     // A complete but corrupt first place is reported, not silently passed over.
     write_tiny_dataset(&env_dir, true);
     std::fs::write(env_dir.join("t10k-labels-idx1-ubyte.gz"), b"not idx").unwrap();
+    let p = paths(&[("FASHION_MNIST_DIR", &env_dir), ("HOME", &home)], &system);
     match fashion_mnist::load_data_with(&p) {
         Err(DatasetError::BadMagic { path, .. }) => {
             assert_eq!(path, env_dir.join("t10k-labels-idx1-ubyte.gz"))
@@ -159,14 +158,68 @@ fn an_incomplete_place_is_skipped_and_a_corrupt_one_is_an_error() {
 }
 
 #[test]
+fn a_set_variable_naming_a_missing_empty_or_incomplete_folder_is_an_error() {
+    // Issue 13: these used to load the data from the Keras cache without a word.
+    let root = tempfile::tempdir().unwrap();
+    let home = root.path().join("home");
+    write_tiny_dataset(&home.join(".keras/datasets/fashion-mnist"), true);
+    let missing = root.path().join("no-such-folder");
+    let empty = root.path().join("empty");
+    std::fs::create_dir_all(&empty).unwrap();
+    let incomplete = root.path().join("incomplete");
+    write_tiny_dataset(&incomplete, false);
+    std::fs::remove_file(incomplete.join("t10k-labels-idx1-ubyte")).unwrap();
+    let a_file = root.path().join("a-file");
+    std::fs::write(&a_file, b"x").unwrap();
+    for (dir, problem) in [
+        (&missing, "no such directory"),
+        (&a_file, "no such directory"),
+        (
+            &empty,
+            "missing train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, \
+             t10k-images-idx3-ubyte.gz, t10k-labels-idx1-ubyte.gz",
+        ),
+        (&incomplete, "missing t10k-labels-idx1-ubyte.gz"),
+    ] {
+        let p = paths(
+            &[("FASHION_MNIST_DIR", dir), ("HOME", &home)],
+            &root.path().join("none"),
+        );
+        let err = fashion_mnist::load_data_with(&p).unwrap_err();
+        let msg = err.to_string();
+        assert!(
+            matches!(&err, DatasetError::EnvDirUnusable { var: "FASHION_MNIST_DIR", dir: d, problem: pr, .. }
+                if d == dir && pr == problem),
+            "{err:?}"
+        );
+        assert!(
+            msg.starts_with(&format!(
+                "$FASHION_MNIST_DIR is set to {}, but {problem} there",
+                dir.display()
+            )) && msg.contains("Put the four files there (train-images-idx3-ubyte.gz, ")
+                && msg.contains("or unset FASHION_MNIST_DIR"),
+            "{msg}"
+        );
+    }
+    // MNIST's variable too.
+    let p = SearchPaths {
+        env_dir: Some(empty),
+        ..SearchPaths::default()
+    };
+    let err = mnist::load_data_with(&p).unwrap_err();
+    assert!(err.to_string().starts_with("$MNIST_DIR is set to"), "{err}");
+}
+
+#[test]
 fn when_nothing_has_the_files_the_error_lists_every_place_and_three_fixes() {
     let root = tempfile::tempdir().unwrap();
     let env_dir = root.path().join("env");
     let home = root.path().join("home");
-    let system = root.path().join("system");
     std::fs::create_dir_all(&env_dir).unwrap();
     std::fs::write(env_dir.join("train-images-idx3-ubyte.gz"), b"").unwrap();
-    let p = paths(&[("FASHION_MNIST_DIR", &env_dir), ("HOME", &home)], &system);
+    // An incomplete system folder (the variable is unset: a folder it names must be complete).
+    let system = env_dir;
+    let p = paths(&[("HOME", &home)], &system);
     let err = fashion_mnist::load_data_with(&p).unwrap_err();
     let DatasetError::NotFound {
         dataset,
@@ -179,18 +232,19 @@ fn when_nothing_has_the_files_the_error_lists_every_place_and_three_fixes() {
     assert_eq!(*dataset, "Fashion-MNIST");
     let places: Vec<&str> = tried.iter().map(|t| t.place.as_str()).collect();
     assert_eq!(places.len(), 4, "{places:?}");
-    assert!(places[0].starts_with("$FASHION_MNIST_DIR") && places[0].contains("env"));
+    assert_eq!(places[0], "$FASHION_MNIST_DIR");
+    assert_eq!(tried[0].outcome, "not set");
     assert!(
         places[1].starts_with("Keras cache")
             && places[1].ends_with(".keras/datasets/fashion-mnist")
     );
-    assert!(places[2].starts_with("system folder") && places[2].contains("system"));
+    assert!(places[2].starts_with("system folder") && places[2].contains("env"));
     assert_eq!(places[3], "download");
+    assert_eq!(tried[1].outcome, "no such directory");
     assert_eq!(
-        tried[0].outcome,
+        tried[2].outcome,
         "missing train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz, t10k-labels-idx1-ubyte.gz"
     );
-    assert_eq!(tried[1].outcome, "no such directory");
     assert_eq!(fixes.len(), 3);
     assert!(fixes[0].contains("set FASHION_MNIST_DIR"));
     assert!(fixes[1].contains("apt-get install dataset-fashion-mnist"));
