@@ -128,6 +128,10 @@ pub fn compute_fans(shape: &[usize]) -> (f64, f64) {
     }
 }
 
+/// The valid range of a setting that is itself a weight value (a constant, a mean, a gain).
+const IN_RANGE: &str =
+    "finite in the weights' float type (f32: magnitude at most 3.4e38; f64: at most 1.8e308)";
+
 fn check(
     initializer: &'static str,
     setting: &'static str,
@@ -216,41 +220,77 @@ impl Initializer {
         }
     }
 
-    /// Checks the settings of a hand-built initializer (parsed and named ones are valid):
-    /// stddev >= 0, minval <= maxval, scale > 0, finite values.
+    /// Checks the settings of a hand-built (or loaded) initializer for `f64` weights:
+    /// finite values, stddev >= 0, minval <= maxval, scale > 0, and every value it can draw
+    /// finite ([`Initializer::validate_for`] with `f64`).
     pub fn validate(&self) -> Result<(), InitError> {
+        self.validate_for::<f64>()
+    }
+
+    /// Checks the settings for weights of type `A`: each must be finite, and so must every
+    /// value the initializer can draw, in `A` (`Constant(1e39)` is infinite in `f32`) and in
+    /// the `f64` arithmetic of the draw (`RandomUniform(-1e308, 1e308)` has an infinite
+    /// range). Normal draws are bounded at 10 standard deviations from the mean (a draw
+    /// beyond that has probability below 1e-23); truncated ones at 2.
+    pub fn validate_for<A: Float>(&self) -> Result<(), InitError> {
         let n = self.class_name();
+        let fits = |x: f64| x.is_finite() && A::of(x).is_finite();
         match *self {
             Initializer::Zeros | Initializer::Ones => Ok(()),
-            Initializer::Constant(v) => check(n, "value", v, "finite", true),
-            Initializer::RandomNormal { mean, stddev }
-            | Initializer::TruncatedNormal { mean, stddev } => {
-                check(n, "mean", mean, "finite", true)?;
-                check(n, "stddev", stddev, ">= 0", stddev >= 0.0)
+            Initializer::Constant(v) => check(n, "value", v, IN_RANGE, fits(v)),
+            Initializer::RandomNormal { mean, stddev } => {
+                check(n, "mean", mean, IN_RANGE, fits(mean))?;
+                check(
+                    n,
+                    "stddev",
+                    stddev,
+                    ">= 0, with mean +- 10 stddev finite in the weights' float type (f32: magnitude at most 3.4e38)",
+                    stddev >= 0.0 && fits(mean.abs() + 10.0 * stddev),
+                )
+            }
+            Initializer::TruncatedNormal { mean, stddev } => {
+                check(n, "mean", mean, IN_RANGE, fits(mean))?;
+                check(
+                    n,
+                    "stddev",
+                    stddev,
+                    ">= 0, with mean +- 2 stddev finite in the weights' float type (f32: magnitude at most 3.4e38)",
+                    stddev >= 0.0 && fits(mean.abs() + 2.0 * stddev),
+                )
             }
             Initializer::RandomUniform { minval, maxval } => {
-                check(n, "minval", minval, "finite", true)?;
-                check(n, "maxval", maxval, ">= minval", maxval >= minval)
+                check(n, "minval", minval, IN_RANGE, fits(minval))?;
+                check(
+                    n,
+                    "maxval",
+                    maxval,
+                    ">= minval, finite in the weights' float type (f32: magnitude at most 3.4e38), with maxval - minval finite (at most 1.8e308)",
+                    maxval >= minval && fits(maxval) && (maxval - minval).is_finite(),
+                )
             }
-            Initializer::VarianceScaling { scale, .. } => {
-                check(n, "scale", scale, "> 0", scale > 0.0)
-            }
+            Initializer::VarianceScaling { scale, .. } => check(
+                n,
+                "scale",
+                scale,
+                "> 0, with 10 sqrt(scale) finite in the weights' float type (f32: scale at most 1e75; f64: at most 5.9e307)",
+                scale > 0.0 && (3.0 * scale).is_finite() && fits(10.0 * scale.sqrt()),
+            ),
             Initializer::Orthogonal { gain } | Initializer::Identity { gain } => {
-                check(n, "gain", gain, "finite", true)
+                check(n, "gain", gain, IN_RANGE, fits(gain))
             }
         }
     }
 
     /// An array of `shape` drawn with `rng`.
     ///
-    /// Errors for invalid settings, an `Orthogonal` of fewer than 2 dimensions and an
-    /// `Identity` that is not 2-D.
+    /// Errors for invalid settings (see [`Initializer::validate_for`]), an `Orthogonal` of
+    /// fewer than 2 dimensions and an `Identity` that is not 2-D.
     pub fn sample<A: Float, R: Rng + ?Sized>(
         &self,
         shape: &[usize],
         rng: &mut R,
     ) -> Result<ArrayD<A>, InitError> {
-        self.validate()?;
+        self.validate_for::<A>()?;
         let dim = IxDyn(shape);
         let f = |x: f64| A::of(x);
         Ok(match *self {

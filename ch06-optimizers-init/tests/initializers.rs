@@ -181,9 +181,10 @@ fn errors_name_the_problem() {
         mean: 0.0,
         stddev: -1.0,
     };
-    assert_eq!(
-        bad.sample_seeded::<f32>(&[2], 0).unwrap_err().to_string(),
-        "RandomNormal: stddev = -1 is invalid; it must be >= 0"
+    let msg = bad.sample_seeded::<f32>(&[2], 0).unwrap_err().to_string();
+    assert!(
+        msg.starts_with("RandomNormal: stddev = -1 is invalid; it must be >= 0"),
+        "{msg}"
     );
 }
 
@@ -209,4 +210,127 @@ fn the_books_weight_init_std() {
     let want = (2.0f64 / 784.0).sqrt();
     assert!(m.abs() < 5.0 * want / (784.0f64 * 128.0).sqrt());
     assert!((s / want - 1.0).abs() < 0.02, "std {s} vs {want}");
+}
+
+/// Issue 13: finite but huge settings (reachable from a saved model's config.json) panicked
+/// in rand's `Uniform::new` (an infinite range) or gave infinite f32 weights; each is now an
+/// error naming the setting and its valid range.
+#[test]
+fn huge_or_nan_settings_are_errors_naming_the_setting_and_the_range() {
+    use Initializer::*;
+    let vs = |scale| VarianceScaling {
+        scale,
+        mode: FanMode::FanIn,
+        distribution: ScalingDistribution::Uniform,
+    };
+    let cases = [
+        (
+            RandomUniform {
+                minval: -1e308,
+                maxval: 1e308,
+            },
+            "RandomUniform: minval = -100000000",
+            "f32: magnitude at most 3.4e38",
+        ),
+        (
+            vs(1e308),
+            "VarianceScaling: scale = 1000",
+            "10 sqrt(scale) finite",
+        ),
+        (
+            Constant(1e39),
+            "Constant: value = 1000",
+            "f32: magnitude at most 3.4e38",
+        ),
+        (
+            RandomNormal {
+                mean: f64::NAN,
+                stddev: 1.0,
+            },
+            "RandomNormal: mean = NaN",
+            "finite",
+        ),
+        (
+            TruncatedNormal {
+                mean: 0.0,
+                stddev: 2e38,
+            },
+            "TruncatedNormal: stddev = 200000000",
+            "mean +- 2 stddev finite",
+        ),
+        (
+            Orthogonal {
+                gain: f64::INFINITY,
+            },
+            "Orthogonal: gain = inf",
+            "finite",
+        ),
+        (vs(f64::NAN), "VarianceScaling: scale = NaN", "> 0"),
+    ];
+    for (init, starts, names_range) in cases {
+        let err = init
+            .sample_seeded::<f32>(&[4, 3], 0)
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with(starts), "{err}");
+        assert!(err.contains(names_range), "{err}");
+    }
+    // In f64 both bounds are representable, but not their difference.
+    let err = RandomUniform {
+        minval: -1e308,
+        maxval: 1e308,
+    }
+    .sample_seeded::<f64>(&[2], 0)
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.starts_with("RandomUniform: maxval = 100000000")
+            && err.contains("maxval - minval finite"),
+        "{err}"
+    );
+    // Constant(1e39) and a scale of 1e70 are fine for f64 weights, not for f32 ones.
+    assert!(Constant(1e39).sample_seeded::<f64>(&[2], 0).is_ok());
+    assert!(vs(1e70).sample_seeded::<f64>(&[2, 2], 0).is_ok());
+    assert!(vs(1e70).sample_seeded::<f32>(&[2, 2], 0).is_ok());
+    assert!(vs(1e78).sample_seeded::<f32>(&[2, 2], 0).is_err());
+    assert!(vs(1e78).validate().is_ok(), "validate() is for f64 weights");
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// Any settings at all, from tiny to huge, NaN and infinite: sampling never panics, and
+    /// what it returns is finite.
+    #[test]
+    fn any_settings_give_finite_weights_or_an_error(
+        a in prop_oneof![any::<f64>(), -1e40..1e40f64, Just(1e308), Just(-1e308), Just(5e-324)],
+        b in prop_oneof![any::<f64>(), -1e40..1e40f64, Just(1e308), Just(f64::MAX), Just(0.0)],
+        kind in 0usize..9,
+        seed in any::<u64>(),
+    ) {
+        let dist = [
+            ScalingDistribution::TruncatedNormal,
+            ScalingDistribution::UntruncatedNormal,
+            ScalingDistribution::Uniform,
+        ];
+        let init = match kind {
+            0 => Initializer::Constant(a),
+            1 => Initializer::RandomNormal { mean: a, stddev: b },
+            2 => Initializer::TruncatedNormal { mean: a, stddev: b },
+            3 => Initializer::RandomUniform { minval: a, maxval: b },
+            4..=6 => Initializer::VarianceScaling {
+                scale: b,
+                mode: FanMode::FanAvg,
+                distribution: dist[kind - 4],
+            },
+            7 => Initializer::Orthogonal { gain: a },
+            _ => Initializer::Identity { gain: a },
+        };
+        if let Ok(w) = init.sample_seeded::<f32>(&[3, 2], seed) {
+            prop_assert!(w.iter().all(|x| x.is_finite()), "{init:?} gave {w}");
+        }
+        if let Ok(w) = init.sample_seeded::<f64>(&[3, 2], seed) {
+            prop_assert!(w.iter().all(|x| x.is_finite()), "{init:?} gave {w}");
+        }
+    }
 }
