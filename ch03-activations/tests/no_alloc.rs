@@ -1,6 +1,11 @@
 //! `forward_into` and `backward_into` sit on keras-lite's training hot path: they must not
-//! allocate. A counting global allocator (per thread, so parallel tests do not interfere)
-//! checks every activation in f32 and f64.
+//! allocate. A counting global allocator checks every activation in f32 and f64.
+//!
+//! It counts the allocations of the calling thread only, and that is all the work: the
+//! activations run on the thread that calls them (ch03 starts no threads; the two-core
+//! matrix products come in ch05). Counting per thread keeps out what the other tests of this
+//! binary, running at the same time, allocate; so the count holds with `DLFS_THREADS=1`, a
+//! busy machine, or `cargo test -p ch03-activations` alone.
 
 use ch03_activations::{Activation, Float};
 use ndarray::Array2;
@@ -17,6 +22,10 @@ unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         ALLOCATIONS.with(|n| n.set(n.get() + 1));
         unsafe { System.alloc(layout) }
+    }
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        ALLOCATIONS.with(|n| n.set(n.get() + 1));
+        unsafe { System.alloc_zeroed(layout) }
     }
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         unsafe { System.dealloc(ptr, layout) }

@@ -195,6 +195,45 @@ where
     (result_a, result_b.expect("b ran to completion"))
 }
 
+/// Runs `f` on the helper thread, waiting for it as long as it takes, and returns `f()`; or
+/// returns `None` without running `f` when there is no helper (one core, `DLFS_THREADS=1`).
+///
+/// Unlike [`join`], which runs `b` itself rather than wait, this always reaches the thread
+/// [`join`] hands its `b` to. It is for setting that thread up, e.g. a thread-local that the
+/// allocation tests use to count what the helper allocates for a training step. Must not be
+/// called from inside a `join` (the helper would be waiting for itself).
+pub fn run_on_helper<R: Send>(f: impl FnOnce() -> R + Send) -> Option<R> {
+    let helper = helper()?;
+    spin_until(
+        || {
+            helper
+                .busy
+                .compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed)
+                .is_ok()
+        },
+        None,
+    );
+    let mut f = Some(f);
+    let mut result = None;
+    let mut call = || result = Some(f.take().expect("the helper calls f once")());
+    let borrowed: &mut (dyn FnMut() + Send) = &mut call;
+    // SAFETY: as in `join`: this function returns only after the helper stored DONE.
+    let job: Job = unsafe { std::mem::transmute::<&mut (dyn FnMut() + Send), Job>(borrowed) };
+    unsafe { *helper.job.get() = Some(job) };
+    helper.state.store(READY, Ordering::Release);
+    if let Some(t) = helper.thread.get() {
+        t.unpark();
+    }
+    spin_until(|| helper.state.load(Ordering::Acquire) == DONE, None);
+    let panic = unsafe { (*helper.panic.get()).take() };
+    helper.state.store(IDLE, Ordering::Relaxed);
+    helper.busy.store(false, Ordering::Release);
+    if let Some(payload) = panic {
+        resume_unwind(payload);
+    }
+    result
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -225,6 +264,20 @@ mod tests {
             .take_while(|_| start.elapsed() < Duration::from_secs(5))
             .any(|id| id != here);
         assert!(elsewhere, "b never ran on the helper thread");
+    }
+
+    #[test]
+    fn run_on_helper_runs_on_the_helper_or_not_at_all() {
+        let here = thread::current().id();
+        match run_on_helper(|| thread::current().id()) {
+            Some(there) => {
+                assert!(helper_available());
+                assert_ne!(there, here);
+                // Always the same thread: the one `join` hands `b` to.
+                assert_eq!(run_on_helper(|| thread::current().id()), Some(there));
+            }
+            None => assert!(!helper_available()),
+        }
     }
 
     #[test]
