@@ -56,13 +56,29 @@ fn gzip(bytes: &[u8]) -> Vec<u8> {
 /// One edit of a file.
 #[derive(Debug, Clone)]
 enum Mutation {
-    FlipBit { at: usize, bit: u8 },
-    SetByte { at: usize, value: u8 },
-    Insert { at: usize, value: u8 },
-    Delete { at: usize },
-    Truncate { to: usize },
+    FlipBit {
+        at: usize,
+        bit: u8,
+    },
+    SetByte {
+        at: usize,
+        value: u8,
+    },
+    Insert {
+        at: usize,
+        value: u8,
+    },
+    Delete {
+        at: usize,
+    },
+    Truncate {
+        to: usize,
+    },
     /// Sets a 4-byte big-endian word of the IDX header (the dimension sizes start at 4).
-    SetHeaderWord { word: usize, value: u32 },
+    SetHeaderWord {
+        word: usize,
+        value: u32,
+    },
 }
 
 fn mutation() -> impl Strategy<Value = Mutation> {
@@ -187,7 +203,11 @@ fn check_idx(bytes: &[u8]) -> Result<(), TestCaseError> {
         }
         Err(e) => {
             let msg = e.to_string();
-            prop_assert!(msg.contains(NAME), "the error does not name the input: {}", msg);
+            prop_assert!(
+                msg.contains(NAME),
+                "the error does not name the input: {}",
+                msg
+            );
         }
     }
     Ok(())
@@ -205,7 +225,11 @@ fn check_csv(bytes: &[u8], path: &std::path::Path) -> Result<(), TestCaseError> 
         Err(e) => {
             let msg = e.to_string();
             let name = path.display().to_string();
-            prop_assert!(msg.contains(&name), "the error does not name the file: {}", msg);
+            prop_assert!(
+                msg.contains(&name),
+                "the error does not name the file: {}",
+                msg
+            );
         }
     }
     Ok(())
@@ -255,9 +279,16 @@ fn the_generators_make_valid_files_and_the_mutations_break_them() {
     let (mut ok, mut broken) = (0, 0);
     for _ in 0..200 {
         let valid = valid_idx().new_tree(&mut runner).unwrap().current();
-        assert!(idx::decode(&valid, NAME).is_ok(), "{:?}", Bytes(valid.clone()));
+        assert!(
+            idx::decode(&valid, NAME).is_ok(),
+            "{:?}",
+            Bytes(valid.clone())
+        );
         assert!(idx::decode(&gzip(&valid), NAME).is_ok());
-        let input = mutated(Just(valid)).new_tree(&mut runner).unwrap().current();
+        let input = mutated(Just(valid))
+            .new_tree(&mut runner)
+            .unwrap()
+            .current();
         match idx::decode(&input.0, NAME) {
             Ok(_) => ok += 1,
             Err(_) => broken += 1,
@@ -269,6 +300,10 @@ fn the_generators_make_valid_files_and_the_mutations_break_them() {
     for _ in 0..50 {
         let valid = valid_csv().new_tree(&mut runner).unwrap().current();
         std::fs::write(&path, &valid).unwrap();
-        assert!(csv::read(&path).is_ok(), "{}", String::from_utf8_lossy(&valid));
+        assert!(
+            csv::read(&path).is_ok(),
+            "{}",
+            String::from_utf8_lossy(&valid)
+        );
     }
 }
