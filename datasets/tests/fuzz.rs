@@ -265,8 +265,11 @@ proptest! {
     fn csv_arbitrary_and_mutated_files(
         input in prop_oneof![arbitrary_bytes(), mutated(valid_csv())]
     ) {
-        let dir = tempfile::tempdir().unwrap();
-        check_csv(&input.0, &dir.path().join("fuzz.csv"))?;
+        thread_local! {
+            // One folder for all cases of this run (removed when the test's thread ends).
+            static DIR: tempfile::TempDir = tempfile::tempdir().unwrap();
+        }
+        DIR.with(|dir| check_csv(&input.0, &dir.path().join("fuzz.csv")))?;
     }
 }
 
