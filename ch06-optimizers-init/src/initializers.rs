@@ -97,7 +97,7 @@ pub enum Initializer {
 pub enum InitError {
     #[error("unknown initializer '{name}'; valid names are: {valid}")]
     UnknownName { name: String, valid: String },
-    #[error("{initializer}: {setting} = {value} is invalid; it must be {valid}")]
+    #[error("{initializer}: {setting} = {} is invalid; it must be {valid}", show(*.value))]
     InvalidSetting {
         initializer: &'static str,
         setting: &'static str,
@@ -110,6 +110,15 @@ pub enum InitError {
         shape: Vec<usize>,
         need: &'static str,
     },
+}
+
+/// A setting as people write it: `1e308` rather than its 309 digits, `-1` as `-1`.
+fn show(v: f64) -> String {
+    if v.is_finite() && v != 0.0 && !(1e-6..1e16).contains(&v.abs()) {
+        format!("{v:e}")
+    } else {
+        format!("{v}")
+    }
 }
 
 /// `(fan_in, fan_out)` of a weight shape, as Keras computes them.
