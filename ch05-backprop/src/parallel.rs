@@ -63,6 +63,41 @@ struct Helper {
 // READY and the helper's DONE (Release/Acquire on `state`), only by the helper thread.
 unsafe impl Sync for Helper {}
 
+impl Helper {
+    /// Takes the helper for one caller (false when another caller has it).
+    fn try_claim(&self) -> bool {
+        self.busy
+            .compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed)
+            .is_ok()
+    }
+
+    /// Hands `job` to the helper thread (the caller holds `busy`).
+    ///
+    /// # Safety
+    /// The closure behind `job` must stay alive until [`Helper::wait_done`] returned or the
+    /// caller took the job back (READY -> IDLE).
+    unsafe fn hand_over(&self, job: Job) {
+        unsafe { *self.job.get() = Some(job) };
+        self.state.store(READY, Ordering::Release);
+        if let Some(t) = self.thread.get() {
+            t.unpark();
+        }
+    }
+
+    /// Waits until the helper has run the job; returns its panic, if any.
+    fn wait_done(&self) -> Option<Box<dyn Any + Send>> {
+        spin_until(|| self.state.load(Ordering::Acquire) == DONE, None);
+        // SAFETY: after DONE (Acquire) the helper no longer touches `panic`.
+        unsafe { (*self.panic.get()).take() }
+    }
+
+    /// Gives the helper back for the next caller.
+    fn release(&self) {
+        self.state.store(IDLE, Ordering::Relaxed);
+        self.busy.store(false, Ordering::Release);
+    }
+}
+
 static HELPER: OnceLock<Option<&'static Helper>> = OnceLock::new();
 
 /// Whether `join` can run its second closure on another core: a second core exists, the
@@ -146,11 +181,7 @@ pub fn join<RA, RB>(a: impl FnOnce() -> RA, b: impl FnOnce() -> RB + Send) -> (R
 where
     RB: Send,
 {
-    let claimed = helper().filter(|h| {
-        h.busy
-            .compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed)
-            .is_ok()
-    });
+    let claimed = helper().filter(|h| h.try_claim());
     let Some(helper) = claimed else {
         return (a(), b());
     };
@@ -162,11 +193,7 @@ where
     // SAFETY: erasing the lifetime is sound because this function does not return (or
     // unwind) before the helper has stored DONE, after which it never touches the job again.
     let job: Job = unsafe { std::mem::transmute::<&mut (dyn FnMut() + Send), Job>(borrowed) };
-    unsafe { *helper.job.get() = Some(job) };
-    helper.state.store(READY, Ordering::Release);
-    if let Some(t) = helper.thread.get() {
-        t.unpark();
-    }
+    unsafe { helper.hand_over(job) };
 
     let result_a = catch_unwind(AssertUnwindSafe(a));
     let taken_back = helper
@@ -182,11 +209,9 @@ where
             panic_b = Some(payload);
         }
     } else {
-        spin_until(|| helper.state.load(Ordering::Acquire) == DONE, None);
-        panic_b = unsafe { (*helper.panic.get()).take() };
+        panic_b = helper.wait_done();
     }
-    helper.state.store(IDLE, Ordering::Relaxed);
-    helper.busy.store(false, Ordering::Release);
+    helper.release();
 
     let result_a = result_a.unwrap_or_else(|payload| resume_unwind(payload));
     if let Some(payload) = panic_b {
@@ -204,30 +229,16 @@ where
 /// called from inside a `join` (the helper would be waiting for itself).
 pub fn run_on_helper<R: Send>(f: impl FnOnce() -> R + Send) -> Option<R> {
     let helper = helper()?;
-    spin_until(
-        || {
-            helper
-                .busy
-                .compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed)
-                .is_ok()
-        },
-        None,
-    );
+    spin_until(|| helper.try_claim(), None);
     let mut f = Some(f);
     let mut result = None;
     let mut call = || result = Some(f.take().expect("the helper calls f once")());
     let borrowed: &mut (dyn FnMut() + Send) = &mut call;
     // SAFETY: as in `join`: this function returns only after the helper stored DONE.
     let job: Job = unsafe { std::mem::transmute::<&mut (dyn FnMut() + Send), Job>(borrowed) };
-    unsafe { *helper.job.get() = Some(job) };
-    helper.state.store(READY, Ordering::Release);
-    if let Some(t) = helper.thread.get() {
-        t.unpark();
-    }
-    spin_until(|| helper.state.load(Ordering::Acquire) == DONE, None);
-    let panic = unsafe { (*helper.panic.get()).take() };
-    helper.state.store(IDLE, Ordering::Relaxed);
-    helper.busy.store(false, Ordering::Release);
+    unsafe { helper.hand_over(job) };
+    let panic = helper.wait_done();
+    helper.release();
     if let Some(payload) = panic {
         resume_unwind(payload);
     }
