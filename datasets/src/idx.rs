@@ -438,7 +438,7 @@ fn parse<R: Read>(mut reader: R, path: &Path, gzip: bool) -> Result<IdxData, Dat
     // Read at most one byte more than declared, to detect trailing data without reading a
     // whole unexpected stream. Up to 64 MiB is reserved at once; beyond that the declared size
     // is reserved (fallibly) only once the stream has shown it holds more than 64 MiB, so a
-    // short file declaring gigabytes allocates nothing big, and a real one too big for this
+    // short file declaring gigabytes allocates at most 64 MiB, and a real one too big for this
     // machine says so instead of failing inside the gzip decoder.
     let too_large = || DatasetError::TooLarge {
         path: path.to_path_buf(),

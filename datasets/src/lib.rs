@@ -61,7 +61,9 @@
 //! Every failure is a [`DatasetError`] naming the file, what was expected and what was found:
 //! a bad magic number, an unknown element type, the wrong rank or image size, a file cut short
 //! or with bytes past its declared size, a label outside `0..10`, image and label counts that
-//! differ, a bad CSV row (by line number), a failed download or checksum. When no place has the
+//! differ, a bad CSV row (by line number), a failed download or checksum, a file declaring more
+//! memory than can be allocated, a failed write (the previous file is then unchanged), and a
+//! `$FASHION_MNIST_DIR` naming a folder without the files. When no place has the
 //! files, [`DatasetError::NotFound`] lists every place tried, in order, and the three ways to
 //! fix it: set the environment variable, install the files (Debian's package), or allow the
 //! download.
