@@ -247,24 +247,26 @@ impl Initializer {
         match *self {
             Initializer::Zeros | Initializer::Ones => Ok(()),
             Initializer::Constant(v) => check(n, "value", v, IN_RANGE, fits(v)),
-            Initializer::RandomNormal { mean, stddev } => {
+            Initializer::RandomNormal { mean, stddev }
+            | Initializer::TruncatedNormal { mean, stddev } => {
                 check(n, "mean", mean, IN_RANGE, fits(mean))?;
+                let (reach, valid) = if matches!(self, Initializer::TruncatedNormal { .. }) {
+                    (
+                        2.0,
+                        ">= 0, with mean +- 2 stddev finite in the weights' float type (f32: magnitude at most 3.4e38)",
+                    )
+                } else {
+                    (
+                        10.0,
+                        ">= 0, with mean +- 10 stddev finite in the weights' float type (f32: magnitude at most 3.4e38)",
+                    )
+                };
                 check(
                     n,
                     "stddev",
                     stddev,
-                    ">= 0, with mean +- 10 stddev finite in the weights' float type (f32: magnitude at most 3.4e38)",
-                    stddev >= 0.0 && fits(mean.abs() + 10.0 * stddev),
-                )
-            }
-            Initializer::TruncatedNormal { mean, stddev } => {
-                check(n, "mean", mean, IN_RANGE, fits(mean))?;
-                check(
-                    n,
-                    "stddev",
-                    stddev,
-                    ">= 0, with mean +- 2 stddev finite in the weights' float type (f32: magnitude at most 3.4e38)",
-                    stddev >= 0.0 && fits(mean.abs() + 2.0 * stddev),
+                    valid,
+                    stddev >= 0.0 && fits(mean.abs() + reach * stddev),
                 )
             }
             Initializer::RandomUniform { minval, maxval } => {

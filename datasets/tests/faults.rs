@@ -64,7 +64,9 @@ fn child() {
 /// Starts this binary's `child` test under `sh -c "<limits>; exec ..."`.
 fn spawn(action: &str, path: &Path, limits: &str, env: &[(&str, String)], wrap: &[&str]) -> Child {
     let exe = std::env::current_exe().unwrap();
-    let script = format!("{limits} exec \"$0\" --exact child --include-ignored --nocapture --test-threads=1");
+    let script = format!(
+        "{limits} exec \"$0\" --exact child --include-ignored --nocapture --test-threads=1"
+    );
     let mut cmd = match wrap.split_first() {
         Some((program, args)) => {
             let mut c = Command::new(program);
