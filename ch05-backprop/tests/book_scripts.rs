@@ -106,3 +106,22 @@ fn book_float_prints_as_python_2() {
     assert_eq!(book_float(1e-4), "0.0001");
     assert_eq!(book_float(1.5e12), "1.5e+12");
 }
+
+#[test]
+fn softmax_loss_is_the_books_and_agrees_with_softmax_with_loss() {
+    use ch05_backprop::SoftmaxWithLoss;
+    use ch05_backprop::softmax_with_loss::softmax_loss;
+    let x = ndarray::array![[0.3, 2.9, 4.0], [1.0, -1.0, 0.5]];
+    let t = ndarray::array![2usize, 0];
+    let book = softmax_loss(&x, &t).unwrap();
+    // by hand: -(ln softmax(x0)[2] + ln softmax(x1)[0]) / 2, each with the book's + 1e-7
+    let p = |row: [f64; 3], k: usize| row[k].exp() / row.iter().map(|v| v.exp()).sum::<f64>();
+    let by_hand =
+        -((p([0.3, 2.9, 4.0], 2) + 1e-7).ln() + (p([1.0, -1.0, 0.5], 0) + 1e-7).ln()) / 2.0;
+    assert!((book - by_hand).abs() < 1e-12, "{book} vs {by_hand}");
+    let layer = SoftmaxWithLoss::new()
+        .forward(&x, Labels::Sparse(t.view()))
+        .unwrap();
+    assert!((book - layer).abs() < 1e-6, "{book} vs {layer}");
+    assert!(softmax_loss(&x, &ndarray::array![3usize, 0]).is_err());
+}

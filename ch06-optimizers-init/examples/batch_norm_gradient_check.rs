@@ -50,10 +50,10 @@ fn main() -> ExitCode {
         eprintln!("error: --batch and --hidden need a whole number >= 1");
         return ExitCode::FAILURE;
     }
-    let data = common::load_fashion_mnist();
+    let data = common::load_fashion_mnist::<f64>();
     // load_mnist(normalize=True, one_hot_label=True): the labels stay indices here, which
     // the loss treats the same way.
-    let x_batch = data.x_train.slice(s![..batch, ..]).mapv(f64::from);
+    let x_batch = data.x_train.slice(s![..batch, ..]).to_owned();
     let t_batch = data.t_train.slice(s![..batch]).to_owned();
     let t = Labels::Sparse(t_batch.view());
 

@@ -14,6 +14,8 @@
 
 mod common;
 
+use common::Real;
+
 use ch03_activations::plot::{Panel, Series, grid_chart, out_dir_from_args};
 use ch04_loss_gradient::Labels;
 use ch06_optimizers_init::book::SGD;
@@ -32,12 +34,12 @@ struct Run {
 }
 
 /// Trains both networks on the same mini-batches: (without, with) Batch Normalization.
-fn train(x: &Array2<f32>, t: &Array1<usize>, scale: f64, epochs: usize, seed: u64) -> (Run, Run) {
+fn train(x: &Array2<Real>, t: &Array1<usize>, scale: f64, epochs: usize, seed: u64) -> (Run, Run) {
     let mut config = NetConfig::new(784, vec![100; 5], 10);
     config.weight_init_std = WeightInitStd::Std(scale);
-    let mut plain: MultiLayerNet<f32> = config.build(seed).expect("valid");
+    let mut plain: MultiLayerNet<Real> = config.build(seed).expect("valid");
     config.use_batchnorm = true;
-    let mut bn: MultiLayerNet<f32> = config.build(seed).expect("valid");
+    let mut bn: MultiLayerNet<Real> = config.build(seed).expect("valid");
     let (mut opt_plain, mut opt_bn) = (
         SGD::new(0.01).expect("valid"),
         SGD::new(0.01).expect("valid"),
@@ -83,7 +85,7 @@ fn train(x: &Array2<f32>, t: &Array1<usize>, scale: f64, epochs: usize, seed: u6
 fn main() -> ExitCode {
     let epochs: usize = common::arg("--epochs", 20);
     let n_scales: usize = common::arg::<usize>("--scales", 16).clamp(1, 16);
-    let data = common::load_fashion_mnist();
+    let data = common::load_fashion_mnist::<Real>();
     let (x, t) = common::head(&data.x_train, &data.t_train, 1000);
     let mut panels = Vec::new();
     for k in 0..n_scales {

@@ -14,22 +14,24 @@
 
 mod common;
 
+use common::Real;
+
 use ch03_activations::plot::{Panel, Series, grid_chart, out_dir_from_args};
 use ch06_optimizers_init::multi_layer_net::NetConfig;
 use ch06_optimizers_init::trainer::{Trainer, TrainerConfig, Verbosity};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let epochs: usize = common::arg("--epochs", 101);
-    let test_samples: usize = common::arg("--test-samples", 1000);
-    let data = common::load_fashion_mnist();
+    let epochs: usize = common::arg("--epochs", 301);
+    let test_samples: usize = common::arg("--test-samples", 10_000);
+    let data = common::load_fashion_mnist::<Real>();
     let (x_train, t_train) = common::head(&data.x_train, &data.t_train, 300);
     let mut panels = Vec::new();
     for use_dropout in [false, true] {
         let mut config = NetConfig::new(784, vec![100; 6], 10);
         config.use_dropout = use_dropout;
         config.dropout_ratio = 0.2;
-        let mut net = config.build::<f32>(5).expect("valid");
+        let mut net = config.build::<Real>(5).expect("valid");
         let trainer_config = TrainerConfig {
             epochs,
             mini_batch_size: 100,

@@ -14,6 +14,8 @@
 
 mod common;
 
+use common::Real;
+
 use ch03_activations::plot::{Panel, Series, grid_chart, out_dir_from_args};
 use ch04_loss_gradient::Labels;
 use ch06_optimizers_init::book::SGD;
@@ -24,9 +26,9 @@ use rand::rngs::StdRng;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let epochs: usize = common::arg("--epochs", 101);
-    let test_samples: usize = common::arg("--test-samples", 1000);
-    let data = common::load_fashion_mnist();
+    let epochs: usize = common::arg("--epochs", 201);
+    let test_samples: usize = common::arg("--test-samples", 10_000);
+    let data = common::load_fashion_mnist::<Real>();
     let (x_train, t_train) = common::head(&data.x_train, &data.t_train, 300);
     let (x_test, t_test) = common::head(&data.x_test, &data.t_test, test_samples);
     let lambdas = [0.0, 0.1];
@@ -35,7 +37,7 @@ fn main() -> ExitCode {
         .map(|&l| {
             let mut c = NetConfig::new(784, vec![100; 6], 10);
             c.weight_decay_lambda = l;
-            c.build::<f32>(5).expect("valid")
+            c.build::<Real>(5).expect("valid")
         })
         .collect();
     let mut optimizer = SGD::new(0.01).expect("valid");

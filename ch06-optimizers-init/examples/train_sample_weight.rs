@@ -54,7 +54,7 @@ fn main() -> ExitCode {
 
 fn run() -> Result<(), Box<dyn std::error::Error>> {
     let save: PathBuf = common::arg("--save", PathBuf::from("sample_weight.safetensors"));
-    let data = common::load_fashion_mnist();
+    let data = common::load_fashion_mnist::<f32>();
     let mut config = NetConfig::new(784, vec![50, 100], 10);
     config.activation = Activation::Sigmoid;
     config.weight_init_std = WeightInitStd::Xavier;

@@ -14,8 +14,11 @@
 
 mod common;
 
+use common::Real;
+
 use ch03_activations::plot::{Series, line_chart, out_dir_from_args};
 use ch04_loss_gradient::Labels;
+use ch05_backprop::Mode;
 use ch06_optimizers_init::book::SGD;
 use ch06_optimizers_init::multi_layer_net::NetConfig;
 use ch06_optimizers_init::util::smooth_curve;
@@ -26,9 +29,9 @@ use rand::rngs::StdRng;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let iters: usize = common::arg("--iters", 500);
+    let iters: usize = common::arg("--iters", 2000);
     let batch = 128;
-    let data = common::load_fashion_mnist();
+    let data = common::load_fashion_mnist::<Real>();
     let inits = [
         ("std=0.01", WeightInitStd::Std(0.01)),
         ("Xavier", WeightInitStd::Xavier),
@@ -39,7 +42,7 @@ fn main() -> ExitCode {
         .map(|(_, std)| {
             let mut config = NetConfig::new(784, vec![100; 4], 10);
             config.weight_init_std = *std;
-            config.build::<f32>(1).expect("valid config")
+            config.build::<Real>(1).expect("valid config")
         })
         .collect();
     let mut optimizer = SGD::new(0.01).expect("valid");
@@ -56,16 +59,16 @@ fn main() -> ExitCode {
             &mut rng,
         );
         for (net, loss) in nets.iter_mut().zip(&mut losses) {
-            let l = net
-                .gradient(&x_batch, Labels::Sparse(t_batch.view()))
-                .expect("shapes");
+            let t = Labels::Sparse(t_batch.view());
+            net.gradient(&x_batch, t).expect("shapes");
             net.update(&mut optimizer);
-            loss.push(f64::from(l));
+            // The book records the loss after the update, on the same batch.
+            loss.push(net.loss(&x_batch, t, Mode::Eval).expect("shapes"));
         }
         if i % 100 == 0 {
             println!("===========iteration:{i}===========");
             for ((name, _), loss) in inits.iter().zip(&losses) {
-                println!("{name}:{:.4}", loss.last().expect("one per iteration"));
+                println!("{name}:{:?}", loss.last().expect("one per iteration"));
             }
         }
     }

@@ -79,3 +79,29 @@ fn batch_norm_gradient_check_of_one_sample_sees_zero_before_the_normalization() 
         assert!(n.iter().all(|v| *v == 0.0), "{key} numerical");
     }
 }
+
+#[test]
+fn shuffle_dataset_keeps_each_label_with_its_sample_in_any_shape() {
+    use ch06_optimizers_init::util::shuffle_dataset;
+    use ndarray::Array4;
+    // (N, C, H, W) images, as the book's x[permutation,:,:,:]
+    let x = Array4::from_shape_fn((6, 1, 2, 2), |(n, _, i, j)| (n * 10 + i * 2 + j) as f32);
+    let t: Array1<usize> = (0..6).collect();
+    let (xs, ts) = shuffle_dataset(&x, &t, &mut StdRng::seed_from_u64(5)).unwrap();
+    assert_ne!(ts, t, "seed 5 moves something");
+    for (n, &label) in ts.iter().enumerate() {
+        assert_eq!(xs[[n, 0, 1, 1]], (label * 10 + 3) as f32);
+    }
+    let (_, again) = shuffle_dataset(&x, &t, &mut StdRng::seed_from_u64(5)).unwrap();
+    assert_eq!(again, ts, "the same seed, the same order");
+    let e = shuffle_dataset(
+        &x,
+        &t.slice(ndarray::s![..5]).to_owned(),
+        &mut StdRng::seed_from_u64(5),
+    );
+    assert!(
+        e.unwrap_err()
+            .to_string()
+            .contains("5 labels for 6 samples")
+    );
+}
