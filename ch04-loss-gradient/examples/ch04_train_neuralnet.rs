@@ -35,6 +35,10 @@
 //! [all 10000], `--seed N` [0], `--f32` (compute in f32 instead of the book's float64),
 //! `--numerical`, `--out DIR` [figures].
 //!
+//! The book's settings (10,000 iterations, float64) took 88 s here (`--release`, measured while
+//! other engineers' builds kept the 2 cores busy, load average about 15; a quiet machine is
+//! faster).
+//!
 //! Run: `cargo run --release -p ch04-loss-gradient --example ch04_train_neuralnet`
 
 use ch03_activations::Float;

@@ -3,9 +3,9 @@
 //! batch 100) overfits: training accuracy reaches ~1 while test accuracy stays far below.
 //! Weight decay (lambda 0.1: loss + 0.5 lambda sum W^2) narrows the gap.
 //!
-//! Runs both lambda = 0 and lambda = 0.1 on the same mini-batches. Default (CI): 101 epochs,
-//! test accuracy on the first 1000 test images. The book's run:
-//! `--epochs 201 --test-samples 10000`.
+//! Runs both lambda = 0 and lambda = 0.1 on the same mini-batches. Default: the book's 201
+//! epochs with test accuracy on all 10,000 test images, in float64: about 6 min here, an
+//! estimate from 21 epochs in 38 s (`--release`, measured while other engineers' builds kept the 2 cores busy, load average about 15; a quiet machine is faster). CI: `--epochs 51 --test-samples 1000`.
 //!
 //! Prints train and test accuracy every 20 epochs and at the end; writes
 //! `overfit_weight_decay.png` (two panels) to `--out DIR`.
