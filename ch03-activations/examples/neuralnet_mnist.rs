@@ -22,18 +22,12 @@
 
 mod common;
 
-use ch03_activations::neuralnet_mnist::{argmax, load_network, predict_one};
+use ch03_activations::neuralnet_mnist::{argmax, predict_one};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let (x, t) = common::get_data();
-    let network = match load_network::<f32>(common::weights_path()) {
-        Ok(n) => n,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
+    let network = common::init_network();
     let mut accuracy_cnt = 0usize;
     for (x_i, &t_i) in x.rows().into_iter().zip(&t) {
         let y = predict_one(&network, &x_i);

@@ -22,7 +22,7 @@
 mod common;
 
 use ch03_activations::neuralnet::Network;
-use ch03_activations::neuralnet_mnist::{argmax, load_network, predict, predict_one};
+use ch03_activations::neuralnet_mnist::{argmax, predict, predict_one};
 use ndarray::{Array1, Array2, Axis};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -70,13 +70,7 @@ fn timed(mut f: impl FnMut() -> usize) -> (usize, Duration) {
 
 fn main() -> ExitCode {
     let (x, t) = common::get_data();
-    let network = match load_network::<f32>(common::weights_path()) {
-        Ok(n) => n,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
+    let network = common::init_network();
     let (accuracy_cnt, batch_time) = timed(|| batched(&network, &x, &t));
     println!("Accuracy:{:?}", accuracy_cnt as f64 / x.nrows() as f64);
 

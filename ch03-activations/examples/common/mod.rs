@@ -3,6 +3,8 @@
 
 #![allow(dead_code)] // each example uses a part
 
+use ch03_activations::neuralnet::Network;
+use ch03_activations::neuralnet_mnist::load_network;
 use ndarray::{Array1, Array2};
 use std::path::PathBuf;
 
@@ -37,6 +39,18 @@ pub fn get_data() -> (Array2<f32>, Array1<usize>) {
         }
         Err(e) => {
             eprintln!("error: could not load Fashion-MNIST: {e}");
+            std::process::exit(1);
+        }
+    }
+}
+
+/// The book's `init_network()` of 3.6: the weights of [`weights_path`], or exit with the
+/// error (which names the file and what is wrong with it).
+pub fn init_network() -> Network<f32> {
+    match load_network(weights_path()) {
+        Ok(n) => n,
+        Err(e) => {
+            eprintln!("error: {e}");
             std::process::exit(1);
         }
     }
