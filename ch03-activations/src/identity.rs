@@ -1,4 +1,5 @@
-//! Section 3.4.3: the identity function, the output activation for regression.
+//! Section 3.4.2: the identity function, the output activation for regression (section
+//! 3.4's network ends with it; 3.5.1 returns to it).
 
 use crate::Float;
 use ndarray::{Array, ArrayRef, Dimension};

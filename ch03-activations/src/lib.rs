@@ -10,7 +10,8 @@
 //! - that the activation must be *non-linear*: a stack of linear layers is one linear layer;
 //! - the forward pass as matrix products (3.3-3.4), on a 3-layer network with fixed weights;
 //! - the output layer: **identity** for regression, **softmax** for classification, and the
-//!   max shift that keeps softmax from overflowing (3.5).
+//!   max shift that keeps softmax from overflowing (3.5);
+//! - inference with weights learned elsewhere, one image at a time and in batches (3.6).
 //!
 //! This crate also holds what later chapters and `keras-lite` share: the [`Float`] scalar
 //! trait (f32 or f64), and [`Activation`], every activation Keras 2 offers with its
@@ -23,16 +24,19 @@
 //! | 3.2.2-3.2.3 | step function | [`step_function`](mod@step_function) |
 //! | 3.2.4-3.2.6 | sigmoid (and its derivative, used from 5.5.2) | [`sigmoid`](mod@sigmoid) |
 //! | 3.2.7 | ReLU (and its derivative, used from 5.5.1) | [`relu`](mod@relu) |
-//! | 3.4 | the 3-layer forward pass, `init_network`, `forward` | [`neuralnet`] |
-//! | 3.4.3, 3.5.1 | identity output | [`identity`] |
+//! | 3.3 | multi-dimensional arrays, the matrix product `np.dot` | ndarray (`dot`; the table below) |
+//! | 3.4.2 | the identity function (the output of 3.4's network) | [`identity`] |
+//! | 3.4, 3.4.3 | the 3-layer forward pass, `init_network`, `forward` | [`neuralnet`] |
 //! | 3.5.1-3.5.3 | softmax, max-shifted, per row | [`softmax`](mod@softmax) |
+//! | 3.6 | inference with learned weights, one image and batches of 100 | [`neuralnet_mnist`] |
 //! | (Keras) | every Keras 2 activation and derivative, by name | [`activation`] |
 //! | (all) | the f32/f64 scalar | [`Float`] |
 //! | (figures) | PNG charts for the examples | [`plot`] |
 //!
 //! The examples are the book's scripts: `step_function`, `sigmoid`, `relu`,
-//! `sig_step_compare` (figures 3-6 to 3-9), `neuralnet` (3.4) and `activations_gallery`
-//! (every Keras activation and its derivative on one sheet). Those that draw take
+//! `sig_step_compare` (figures 3-6 to 3-9), `neuralnet` (3.4), `mnist_show`,
+//! `neuralnet_mnist` and `neuralnet_mnist_batch` (3.6, on Fashion-MNIST) and
+//! `activations_gallery` (every Keras activation and its derivative on one sheet). Those that draw take
 //! `--out DIR` (default `figures/`) and print each path they write.
 //!
 //! ## A first run
@@ -89,6 +93,7 @@ pub mod activation;
 mod float;
 pub mod identity;
 pub mod neuralnet;
+pub mod neuralnet_mnist;
 pub mod plot;
 pub mod relu;
 pub mod sigmoid;

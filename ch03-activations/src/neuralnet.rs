@@ -21,9 +21,10 @@
 use crate::{Float, identity_function, sigmoid};
 use ndarray::{Array1, Array2, ArrayRef1, array};
 
-/// The weights and biases of section 3.4's network (the book keeps them in a dict,
-/// `network['W1']`, ...). Shapes: `w1` (2, 3), `b1` (3,), `w2` (3, 2), `b2` (2,),
-/// `w3` (2, 2), `b3` (2,).
+/// The weights and biases of a 3-layer network (the book keeps them in a dict,
+/// `network['W1']`, ...). Section 3.4's shapes: `w1` (2, 3), `b1` (3,), `w2` (3, 2),
+/// `b2` (2,), `w3` (2, 2), `b3` (2,); section 3.6's ([`crate::neuralnet_mnist`]): (784, 50),
+/// (50,), (50, 100), (100,), (100, 10), (10,).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Network<A> {
     pub w1: Array2<A>,

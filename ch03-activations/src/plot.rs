@@ -378,6 +378,50 @@ pub fn clip_to_band(points: &[(f64, f64)], lo: f64, hi: f64) -> Vec<Vec<(f64, f6
     pieces
 }
 
+/// A grayscale image as PIL's `Image.fromarray(np.uint8(img))` shows it (0 black, 255 white),
+/// each pixel drawn as a `scale` x `scale` square, with `caption` on a white band below
+/// (the book's `img_show` of 3.6.1).
+pub fn gray_image(
+    path: &Path,
+    image: &ndarray::ArrayRef2<u8>,
+    scale: u32,
+    caption: &str,
+) -> Result<(), PlotError> {
+    register_fonts();
+    let err = |e: &dyn std::fmt::Display| PlotError::new(path, e);
+    let (rows, cols) = image.dim();
+    let scale = scale.max(1);
+    let (w, h) = (cols as u32 * scale, rows as u32 * scale);
+    let band = 40;
+    let root = BitMapBackend::new(path, (w.max(200), h + band)).into_drawing_area();
+    root.fill(&WHITE).map_err(|e| err(&e))?;
+    let x0 = (w.max(200) - w) as i32 / 2;
+    let s = scale as i32;
+    for ((r, c), &v) in image.indexed_iter() {
+        let (x, y) = (x0 + c as i32 * s, r as i32 * s);
+        root.draw(&Rectangle::new(
+            [(x, y), (x + s, y + s)],
+            RGBColor(v, v, v).filled(),
+        ))
+        .map_err(|e| err(&e))?;
+    }
+    let font =
+        ("sans-serif", 22)
+            .into_font()
+            .color(&BLACK)
+            .pos(plotters::style::text_anchor::Pos::new(
+                plotters::style::text_anchor::HPos::Center,
+                plotters::style::text_anchor::VPos::Center,
+            ));
+    root.draw(&Text::new(
+        caption,
+        (w.max(200) as i32 / 2, (h + band / 2) as i32),
+        font,
+    ))
+    .map_err(|e| err(&e))?;
+    root.present().map_err(|e| err(&e))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

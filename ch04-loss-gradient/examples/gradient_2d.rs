@@ -18,8 +18,8 @@
 //! Run: `cargo run -p ch04-loss-gradient --example gradient_2d -- --out figures`
 
 use ch03_activations::plot::{PlotError, out_dir_from_args, register_fonts};
-use ch04_loss_gradient::numerical_gradient;
-use ndarray::{Array1, ArrayRef1, array};
+use ch04_loss_gradient::numerical_gradient_2d;
+use ndarray::{Array1, Array2, ArrayRef1};
 use plotters::prelude::*;
 use std::path::Path;
 use std::process::ExitCode;
@@ -93,17 +93,24 @@ fn run() -> Result<(), PlotError> {
     let spacing = 0.25;
     let x0 = Array1::range(-2.0, 2.5, spacing);
     let x1 = Array1::range(-2.0, 2.5, spacing);
-    let mut arrows = Vec::with_capacity(x0.len() * x1.len());
-    for &b in &x1 {
-        for &a in &x0 {
-            let mut x = array![a, b];
-            let grad = numerical_gradient(function_2, &mut x);
-            arrows.push(Arrow {
-                foot: (a, b),
-                dir: (-grad[0], -grad[1]),
-            });
+    // np.array([X.flatten(), Y.flatten()]).T: one row (x0, x1) per grid point
+    let mut points = Array2::from_shape_fn((x0.len() * x1.len(), 2), |(i, j)| {
+        if j == 0 {
+            x0[i % x0.len()]
+        } else {
+            x1[i / x0.len()]
         }
-    }
+    });
+    let grad = numerical_gradient_2d(function_2, &mut points);
+    let arrows: Vec<Arrow> = points
+        .rows()
+        .into_iter()
+        .zip(grad.rows())
+        .map(|(p, g)| Arrow {
+            foot: (p[0], p[1]),
+            dir: (-g[0], -g[1]),
+        })
+        .collect();
     let corner = arrows.last().expect("a non-empty grid");
     println!(
         "{} points; -grad f at ({}, {}) = ({:.6}, {:.6})",

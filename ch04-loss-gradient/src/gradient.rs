@@ -3,6 +3,7 @@
 //! ```text
 //! numerical_diff      f'(x)    ~ (f(x + h) - f(x - h)) / 2h                 h = 1e-4
 //! numerical_gradient  df/dx_i  ~ (f(.., x_i + h, ..) - f(.., x_i - h, ..)) / 2h, every i
+//! numerical_gradient_2d         the same for each row of a batch of points (gradient_2d.py)
 //! gradient_descent    x <- x - lr * grad f(x), step_num times
 //! ```
 //!
@@ -27,7 +28,7 @@
 //! ```
 
 use ch03_activations::Float;
-use ndarray::{Array, ArrayRef, Dimension, IntoDimension};
+use ndarray::{Array, Array2, ArrayRef, ArrayRef1, ArrayRef2, Dimension, IntoDimension};
 
 /// The step of the central difference, `h = 1e-4` (the book's choice).
 pub const H: f64 = 1e-4;
@@ -64,6 +65,41 @@ where
         grad[idx.clone()] = (fxh1 - fxh2) / two_h;
         // Restore the exact old value (not `tmp_val - h + h`, which may round differently).
         x[idx] = tmp_val;
+    }
+    grad
+}
+
+/// The gradient of `f` at each of a batch of points, one per row of `x` (N, D) -> (N, D):
+/// the book's `numerical_gradient(f, X)` of `ch04/gradient_2d.py`, which for a 2-D `X` runs
+/// [`numerical_gradient`] on each row (`_numerical_gradient_no_batch`). `f` takes one point.
+/// Every probed element is put back, as in [`numerical_gradient`].
+///
+/// ```python
+/// def numerical_gradient(f, X):
+///     if X.ndim == 1:
+///         return _numerical_gradient_no_batch(f, X)
+///     grad = np.zeros_like(X)
+///     for idx, x in enumerate(X):
+///         grad[idx] = _numerical_gradient_no_batch(f, x)
+///     return grad
+/// ```
+///
+/// ```
+/// use ch04_loss_gradient::numerical_gradient_2d;
+/// use ndarray::{ArrayRef1, array};
+/// // x0^2 + x1^2 at (-2, 1) and (0.5, 0): gradients (-4, 2) and (1, 0)
+/// let mut x = array![[-2.0, 1.0], [0.5, 0.0]];
+/// let g = numerical_gradient_2d(|p: &ArrayRef1<f64>| p.dot(p), &mut x);
+/// assert!((&g - &array![[-4.0, 2.0], [1.0, 0.0]]).iter().all(|d| d.abs() < 1e-8));
+/// ```
+pub fn numerical_gradient_2d<A, F>(mut f: F, x: &mut ArrayRef2<A>) -> Array2<A>
+where
+    A: Float,
+    F: FnMut(&ArrayRef1<A>) -> A,
+{
+    let mut grad = Array2::zeros(x.raw_dim());
+    for (mut point, mut g) in x.rows_mut().into_iter().zip(grad.rows_mut()) {
+        g.assign(&numerical_gradient(&mut f, &mut point));
     }
     grad
 }

@@ -14,7 +14,7 @@
 //! | 4.2.1-4.2.2 sum of squared errors, cross-entropy | [`loss_functions`]: [`sum_squared_error`], [`cross_entropy_error`] |
 //! | 4.2.3-4.2.4 mini-batches, one-hot or index labels | [`cross_entropy_error`] on (N, K) batches, labels of either kind ([`ClassLabel`]) |
 //! | 4.3 numerical differentiation | [`gradient`]: [`numerical_diff`] (example `gradient_1d`) |
-//! | 4.4 gradient | [`numerical_gradient`] for arrays of any shape (example `gradient_2d`) |
+//! | 4.4 gradient | [`numerical_gradient`] for arrays of any shape; [`numerical_gradient_2d`] row by row for a batch of points (example `gradient_2d`) |
 //! | 4.4.1 gradient descent | [`gradient_descent`] (example `gradient_method`) |
 //! | 4.4.2 the gradient of a network | [`simple_net`]: [`SimpleNet`] (example `gradient_simplenet`) |
 //! | 4.5 the learning algorithm | [`two_layer_net`]: [`TwoLayerNet`] (example `ch04_train_neuralnet`, the book's `ch04/train_neuralnet.py`) |
@@ -69,7 +69,9 @@ pub mod loss_functions;
 pub mod simple_net;
 pub mod two_layer_net;
 
-pub use gradient::{H, gradient_descent, numerical_diff, numerical_gradient};
+pub use gradient::{
+    H, gradient_descent, numerical_diff, numerical_gradient, numerical_gradient_2d,
+};
 pub use loss::{EPSILON, LOSS_NAMES, Labels, Loss, LossError, check_sample_weight, reduce};
 pub use loss_functions::{CROSS_ENTROPY_DELTA, ClassLabel, cross_entropy_error, sum_squared_error};
 pub use simple_net::SimpleNet;

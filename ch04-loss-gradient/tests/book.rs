@@ -319,3 +319,22 @@ fn two_layer_net_rejects_bad_shapes_and_labels() {
     assert!(TwoLayerNet::<f32>::new(0, 3, 2, 0.01, &mut rng).is_err());
     assert!(TwoLayerNet::<f32>::new(4, 3, 2, f64::NAN, &mut rng).is_err());
 }
+
+// ch04/gradient_2d.py's numerical_gradient(f, X) on a batch of points: row by row, the book's
+// 4.4 prints [6. 8.], [0. 4.] and [6. 0.] for (3, 4), (0, 2) and (3, 0).
+#[test]
+fn numerical_gradient_2d_is_the_books_row_by_row_gradient() {
+    let mut x = ndarray::array![[3.0, 4.0], [0.0, 2.0], [3.0, 0.0]];
+    let before = x.clone();
+    let grad = ch04_loss_gradient::numerical_gradient_2d(function_2, &mut x);
+    let book = ndarray::array![[6.0, 8.0], [0.0, 4.0], [6.0, 0.0]];
+    for (g, b) in grad.iter().zip(&book) {
+        assert!((g - b).abs() < 1e-7, "{g} vs {b}");
+    }
+    assert_eq!(x, before, "every probed element is put back");
+    // each row is exactly what the one-point numerical_gradient gives
+    for (row, g) in before.rows().into_iter().zip(grad.rows()) {
+        let mut point = row.to_owned();
+        assert_eq!(numerical_gradient(function_2, &mut point), g);
+    }
+}

@@ -35,6 +35,10 @@
 //! this network) and `ch05_train_neuralnet_loss.png` (the batch loss, averaged over runs of
 //! iterations so that the curve stays readable).
 //!
+//! The book's settings (10,000 iterations, float64) took 74 s here (`--release`, measured while
+//! other engineers' builds kept the 2 cores busy, load average about 15; a quiet machine is
+//! faster).
+//!
 //! Run: `cargo run --release -p ch05-backprop --example ch05_train_neuralnet`
 
 use ch03_activations::Float;

@@ -418,3 +418,67 @@ impl Differentiable for LossObjective<'_> {
         });
     }
 }
+
+/// The mean absolute difference `np.average(np.abs(a - b))` that the book's
+/// `gradient_check.py` prints per parameter (NaN for empty or mismatched arrays).
+///
+/// ```
+/// use ch05_backprop::gradient_check::mean_abs_diff;
+/// use ndarray::array;
+/// assert_eq!(mean_abs_diff(&array![1.0, 2.0], &array![1.5, 1.0]), 0.75);
+/// ```
+pub fn mean_abs_diff<D: ndarray::Dimension>(
+    a: &ndarray::ArrayRef<f64, D>,
+    b: &ndarray::ArrayRef<f64, D>,
+) -> f64 {
+    if a.shape() != b.shape() || a.is_empty() {
+        return f64::NAN;
+    }
+    Zip::from(a)
+        .and(b)
+        .fold(0.0, |acc, &x, &y| acc + (x - y).abs())
+        / a.len() as f64
+}
+
+/// A float as the book's Python 2 prints it (`str(x)`, that is `'%.12g' % x`): 12
+/// significant digits, trailing zeros dropped, exponent form below 1e-4 or from 1e12, with a
+/// sign and at least two exponent digits. The book's `b1:9.70418809871e-13` has this form.
+///
+/// ```
+/// use ch05_backprop::gradient_check::book_float;
+/// assert_eq!(book_float(9.704188098712345e-13), "9.70418809871e-13");
+/// assert_eq!(book_float(1.19459997450012e-10), "1.1945999745e-10");
+/// assert_eq!(book_float(0.5), "0.5");
+/// assert_eq!(book_float(2.0), "2.0");
+/// ```
+pub fn book_float(x: f64) -> String {
+    if !x.is_finite() {
+        return format!("{x}").to_lowercase();
+    }
+    if x == 0.0 {
+        return "0.0".to_string();
+    }
+    let sci = format!("{x:.11e}"); // 12 significant digits, e.g. 9.70418809871e-13
+    let (mantissa, exp) = sci.split_once('e').expect("{:e} always has an exponent");
+    let exp: i32 = exp.parse().expect("an integer exponent");
+    let trim = |s: &str| -> String {
+        if s.contains('.') {
+            s.trim_end_matches('0').trim_end_matches('.').to_string()
+        } else {
+            s.to_string()
+        }
+    };
+    if !(-4..12).contains(&exp) {
+        let sign = if exp < 0 { '-' } else { '+' };
+        format!("{}e{sign}{:02}", trim(mantissa), exp.abs())
+    } else {
+        let decimals = usize::try_from(11 - exp).unwrap_or(0);
+        let fixed = trim(&format!("{x:.decimals$}"));
+        // Python's str() of a whole float keeps one decimal: 2.0
+        if fixed.contains('.') {
+            fixed
+        } else {
+            format!("{fixed}.0")
+        }
+    }
+}

@@ -42,7 +42,7 @@
 //! | 5.5 | activation layers: ReLU, Sigmoid | [`activation_layers`] ([`Relu`], [`Sigmoid`]) |
 //! | (Keras) | every ch03 activation as a layer | [`ActivationLayer`] |
 //! | 5.6.1-5.6.2 | Affine (matrix product and bias), batched | [`affine`] ([`Affine`]) |
-//! | 5.6.3 | Softmax-with-Loss | [`softmax_with_loss`] ([`SoftmaxWithLoss`]) |
+//! | 5.6.3 | Softmax-with-Loss (and `common/functions.py`'s `softmax_loss`) | [`softmax_with_loss`] ([`SoftmaxWithLoss`], [`softmax_loss`](softmax_with_loss::softmax_loss)) |
 //! | (Keras) | the gradient of every ch04 loss w.r.t. the prediction | [`loss_gradient`](mod@loss_gradient) |
 //! | 5.7.1-5.7.2 | `TwoLayerNet` from layers | [`two_layer_net`] ([`TwoLayerNet`]) |
 //! | 5.7.3 | gradient check | [`gradient_check`] |

@@ -262,3 +262,30 @@ impl<A: Float> SoftmaxWithLoss<A> {
         self.loss
     }
 }
+
+/// The book's `softmax_loss(X, t)` (`common/functions.py`): `cross_entropy_error(softmax(X),
+/// t)`, the loss [`SoftmaxWithLoss`] computes, written the book's way: ch03's softmax and
+/// ch04's cross-entropy with its `+ 1e-7`. `x` (K,) or (N, K) scores; `t` one-hot of the same
+/// size or class indices.
+///
+/// Errors: as [`ch04_loss_gradient::cross_entropy_error`].
+///
+/// ```
+/// use ch05_backprop::softmax_with_loss::softmax_loss;
+/// use ndarray::array;
+/// // equal scores: softmax is uniform, the loss ln 3 (less the 1e-7 guard)
+/// let loss = softmax_loss(&array![[0.0, 0.0, 0.0]], &array![2usize]).unwrap();
+/// assert!((loss - 3f64.ln()).abs() < 1e-6);
+/// ```
+pub fn softmax_loss<A, D, L, E>(
+    x: &ndarray::ArrayRef<A, D>,
+    t: &ndarray::ArrayRef<L, E>,
+) -> Result<A, LossError>
+where
+    A: Float,
+    D: ndarray::Dimension,
+    L: ch04_loss_gradient::ClassLabel,
+    E: ndarray::Dimension,
+{
+    ch04_loss_gradient::cross_entropy_error(&ch03_activations::softmax(x), t)
+}

@@ -296,6 +296,15 @@ impl<A: Float> TwoLayerNet<A> {
         })
     }
 
+    /// The smallest `|x W1 + b1|` over every hidden unit and sample: how close the batch
+    /// comes to ReLU's kink. A numerical gradient with step `h` straddles the kink when this
+    /// is below about `h` times the input's scale, and is then wrong there (backprop is not).
+    pub fn nearest_kink(&self, x: &ArrayRef2<A>) -> Result<A, LossError> {
+        self.check_x(x)?;
+        let a1 = x.dot(&self.affine1.w) + &self.affine1.b;
+        Ok(a1.iter().fold(A::infinity(), |m, v| m.min(v.abs())))
+    }
+
     /// The loss with any of the parameters replaced (the probed copy of the numerical
     /// gradient), computed without touching the layers' caches.
     fn loss_with(

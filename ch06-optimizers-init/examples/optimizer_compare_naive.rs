@@ -8,6 +8,8 @@
 //! Prints each optimizer's final point and f there; draws a 2x2 grid of contour plots with
 //! the paths to `--out DIR` (default `figures/`).
 //!
+//! The book's settings take well under a second.
+//!
 //! Run: `cargo run -p ch06-optimizers-init --example optimizer_compare_naive -- --out figures`
 
 use ch03_activations::plot::{PALETTE, PlotError, out_dir_from_args, register_fonts};

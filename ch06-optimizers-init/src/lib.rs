@@ -29,7 +29,7 @@
 //! | 6.4.3 Dropout | [`dropout`] |
 //! | `common/multi_layer_net_extend.py` | [`multi_layer_net::MultiLayerNetExtend`] |
 //! | `common/trainer.py` | [`trainer`] |
-//! | `common/util.py` `smooth_curve` | [`util`] |
+//! | `common/util.py` `smooth_curve`, `shuffle_dataset` | [`util`] |
 //! | 6.5 hyper-parameter search | example `hyperparameter_optimization` |
 //!
 //! # A step, the book's way and the fast way

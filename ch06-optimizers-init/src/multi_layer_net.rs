@@ -44,11 +44,11 @@ use crate::dropout::{Dropout, DropoutForm};
 use crate::optimizer::{Optimizer, grad_sq_norm};
 use crate::weight_init::WeightInitStd;
 use ch03_activations::{Activation, Float};
-use ch04_loss_gradient::{Labels, LossError};
+use ch04_loss_gradient::{Labels, LossError, numerical_gradient};
 use ch05_backprop::{
     ActivationLayer, Affine, Layer, Mode, ParamMut, Relu, Sigmoid, SoftmaxWithLoss,
 };
-use ndarray::{Array1, Array2, ArrayRef2, Zip};
+use ndarray::{Array1, Array2, ArrayD, ArrayRef, ArrayRef2, IxDyn, Zip};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 
@@ -366,6 +366,77 @@ impl<A: Float> MultiLayerNet<A> {
         self.for_each_param(&mut |p| {
             optimizer.update_param(index, p);
             index += 1;
+        });
+    }
+
+    /// The book's names of the parameters, in [`MultiLayerNet::for_each_param`] order:
+    /// `W1, b1, [gamma1, beta1], W2, b2, ...` (the keys of the book's `params` dict).
+    pub fn param_names(&mut self) -> Vec<String> {
+        let (mut names, mut layer) = (Vec::new(), 0);
+        self.for_each_param(&mut |p| {
+            if p.name == "W" {
+                layer += 1;
+            }
+            names.push(format!("{}{layer}", p.name));
+        });
+        names
+    }
+
+    /// The gradients the last [`MultiLayerNet::gradient`] left, by the book's names
+    /// ([`MultiLayerNet::param_names`]): the book's `grads` dict.
+    pub fn grads(&mut self) -> Vec<(String, ArrayD<A>)> {
+        let mut grads = Vec::new();
+        self.for_each_param(&mut |p| grads.push(p.grad.to_owned()));
+        self.param_names().into_iter().zip(grads).collect()
+    }
+
+    /// The book's `numerical_gradient(x, t)` of both classes: dL/dp for every parameter by
+    /// ch04's central differences (h = 1e-4) of `loss(x, t, Mode::Train)` (the book's
+    /// `train_flg=True`), by the book's names. `2 * param_count()` forward passes; with
+    /// dropout on, each pass draws new masks (as in the book), which makes the result noise.
+    pub fn numerical_gradient(
+        &mut self,
+        x: &ArrayRef2<A>,
+        t: Labels<'_, A>,
+    ) -> Result<Vec<(String, ArrayD<A>)>, LossError> {
+        self.loss(x, t, Mode::Train)?; // checks the shapes once for every probe below
+        let names = self.param_names();
+        let mut grads = Vec::with_capacity(names.len());
+        for (index, name) in names.into_iter().enumerate() {
+            let mut w = self.param(index);
+            let grad = numerical_gradient(
+                |w: &ArrayRef<A, IxDyn>| {
+                    self.set_param(index, w);
+                    self.loss(x, t, Mode::Train).expect("shapes checked above")
+                },
+                &mut w,
+            );
+            self.set_param(index, &w); // the exact old values
+            grads.push((name, grad));
+        }
+        Ok(grads)
+    }
+
+    /// A copy of parameter number `index` (in `for_each_param` order).
+    fn param(&mut self, index: usize) -> ArrayD<A> {
+        let (mut i, mut value) = (0, ArrayD::zeros(IxDyn(&[0])));
+        self.for_each_param(&mut |p| {
+            if i == index {
+                value = p.value.to_owned();
+            }
+            i += 1;
+        });
+        value
+    }
+
+    /// Overwrites parameter number `index` with `w` (of its shape).
+    fn set_param(&mut self, index: usize, w: &ArrayRef<A, IxDyn>) {
+        let mut i = 0;
+        self.for_each_param(&mut |mut p| {
+            if i == index {
+                p.value.assign(w);
+            }
+            i += 1;
         });
     }
 

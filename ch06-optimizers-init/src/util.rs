@@ -1,4 +1,63 @@
-//! The book's `common/util.py` helpers that chapter 6's scripts use.
+//! The book's `common/util.py` helpers that chapter 6's scripts use: `smooth_curve` and
+//! `shuffle_dataset`. (`im2col` and `col2im`, also in that file, belong to chapter 7.)
+
+use ch04_loss_gradient::LossError;
+use ndarray::{Array, Array1, ArrayRef, ArrayRef1, Axis, RemoveAxis};
+use rand::Rng;
+use rand::seq::SliceRandom;
+
+/// The book's `shuffle_dataset(x, t)`: the samples (rows, or first-axis entries of any
+/// shape) and their labels in one random order, drawn from `rng`.
+///
+/// ```python
+/// def shuffle_dataset(x, t):
+///     permutation = np.random.permutation(x.shape[0])
+///     x = x[permutation,:] if x.ndim == 2 else x[permutation,:,:,:]
+///     t = t[permutation]
+///     return x, t
+/// ```
+///
+/// Errors if `t` does not hold one label per sample of `x`.
+///
+/// ```
+/// use ch06_optimizers_init::util::shuffle_dataset;
+/// use ndarray::array;
+/// use rand::{SeedableRng, rngs::StdRng};
+/// let x = array![[0.0, 0.5], [1.0, 1.5], [2.0, 2.5]];
+/// let t = array![0usize, 1, 2];
+/// let (xs, ts) = shuffle_dataset(&x, &t, &mut StdRng::seed_from_u64(0)).unwrap();
+/// for (row, &label) in xs.rows().into_iter().zip(&ts) {
+///     assert_eq!(row[0], label as f64); // each row keeps its label
+/// }
+/// let mut sorted = ts.to_vec();
+/// sorted.sort();
+/// assert_eq!(sorted, vec![0, 1, 2]);
+/// ```
+pub fn shuffle_dataset<A, T, D, R>(
+    x: &ArrayRef<A, D>,
+    t: &ArrayRef1<T>,
+    rng: &mut R,
+) -> Result<(Array<A, D>, Array1<T>), LossError>
+where
+    A: Clone,
+    T: Clone,
+    D: RemoveAxis,
+    R: Rng + ?Sized,
+{
+    let n = x.shape().first().copied().unwrap_or(0);
+    if t.len() != n {
+        return Err(LossError::Shape(format!(
+            "shuffle_dataset: {} labels for {n} samples; give one label per sample",
+            t.len()
+        )));
+    }
+    let mut permutation: Vec<usize> = (0..n).collect();
+    permutation.shuffle(rng);
+    Ok((
+        x.select(Axis(0), &permutation),
+        t.select(Axis(0), &permutation),
+    ))
+}
 
 /// The book's `smooth_curve`: a Kaiser-window (length 11, beta 2) moving average, with the
 /// ends mirrored so the output has the input's length (used for the loss plots).
