@@ -366,3 +366,33 @@ fn bad_options_and_layers() {
         "compiling an empty model is fine; building it is not"
     );
 }
+
+#[test]
+fn nan_infinite_or_negative_learning_rates_are_refused_and_fit_stays_finite() {
+    for name in ["sgd", "adam", "rmsprop", "ftrl"] {
+        let mut m = small_model("softmax");
+        m.compile(name, "sparse_categorical_crossentropy", &["accuracy"])
+            .unwrap();
+        let lr = m.optimizer_mut().unwrap().learning_rate();
+        for bad in [f64::NAN, f64::INFINITY, -1e-3] {
+            let e = m
+                .optimizer_mut()
+                .unwrap()
+                .set_learning_rate(bad)
+                .unwrap_err()
+                .to_string();
+            assert!(
+                e.contains("learning_rate") && e.contains("finite and >= 0"),
+                "{e}"
+            );
+            assert_eq!(m.optimizer_mut().unwrap().learning_rate(), lr, "{name}");
+        }
+        let (x, y) = data(16);
+        m.fit(&x, &y, quiet()).unwrap();
+        let w = m.get_weights().unwrap();
+        assert!(
+            w.iter().all(|a| a.iter().all(|v| v.is_finite())),
+            "{name}: fit returned Ok with non-finite weights"
+        );
+    }
+}
