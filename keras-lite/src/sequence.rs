@@ -277,7 +277,7 @@ pub fn for_each_batch<S: Sequence + ?Sized>(
                 }
             });
         }
-        let result = (|| {
+        (|| {
             for step in 0..n {
                 let batch = {
                     let mut q = queue.lock().expect("the queue lock is never poisoned");
@@ -295,8 +295,7 @@ pub fn for_each_batch<S: Sequence + ?Sized>(
                 }
             }
             Ok(())
-        })();
-        result
+        })()
     })
 }
 
