@@ -147,6 +147,11 @@ fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
+/// The weights of the model saved in `dir`, loaded.
+fn loaded_model(dir: impl AsRef<Path>) -> Vec<ArrayD<f32>> {
+    model_io::load_model(dir).unwrap().get_weights().unwrap()
+}
+
 /// The weights file at `path` loaded into the architecture of model `seed`.
 fn loaded_weights(path: &Path, seed: u64) -> Vec<ArrayD<f32>> {
     let mut m = model(seed);
@@ -208,18 +213,12 @@ fn a_full_disk_during_model_save_keeps_the_old_model_at_either_file() {
             stderr(&out)
         );
         assert!(stderr(&out).contains("File too large"), "{}", stderr(&out));
-        let loaded = model_io::load_model(&model_dir)
-            .unwrap()
-            .get_weights()
-            .unwrap();
+        let loaded = loaded_model(&model_dir);
         assert_eq!(loaded, weights(1), "limit {limit} KiB");
     }
     let out = run("save", &dir, None, false);
     assert!(out.status.success(), "{}", stderr(&out));
-    let loaded = model_io::load_model(&model_dir)
-        .unwrap()
-        .get_weights()
-        .unwrap();
+    let loaded = loaded_model(&model_dir);
     assert_eq!(loaded, weights(2));
 }
 
@@ -321,10 +320,7 @@ fn a_symlink_at_a_temporary_name_is_never_written_through() {
     assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious");
     assert_eq!(loaded_weights(&path, 1), weights(1));
     assert_eq!(loaded_weights(&dir.join("link.safetensors"), 2), weights(2));
-    let loaded = model_io::load_model(&model_dir)
-        .unwrap()
-        .get_weights()
-        .unwrap();
+    let loaded = loaded_model(&model_dir);
     assert_eq!(loaded, weights(2));
 }
 
@@ -363,10 +359,7 @@ fn a_folder_the_writer_may_not_write_keeps_everything() {
     }
     assert_eq!(loaded_weights(&dir.join("w.safetensors"), 1), weights(1));
     assert_eq!(loaded_weights(&dir.join("ckpt.safetensors"), 1), weights(1));
-    let loaded = model_io::load_model(dir.join("model"))
-        .unwrap()
-        .get_weights()
-        .unwrap();
+    let loaded = loaded_model(dir.join("model"));
     assert_eq!(loaded, weights(1));
     assert_eq!(
         std::fs::read_to_string(&log).unwrap(),
