@@ -658,6 +658,23 @@ mod tests {
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
             .collect();
         assert_eq!(names, ["w.safetensors"]);
+        // A replaced file keeps its permissions; a new one gets File::create's (not 0600).
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
+            fs::set_permissions(&path, fs::Permissions::from_mode(0o640)).unwrap();
+            write_atomic(&path, b"third").unwrap();
+            assert_eq!(mode(&path), 0o640);
+            let reference = dir.join("reference");
+            fs::File::create(&reference).unwrap();
+            let fresh = dir.join("fresh");
+            write_atomic(&fresh, b"x").unwrap();
+            assert_eq!(mode(&fresh), mode(&reference));
+            fs::remove_file(reference).unwrap();
+            fs::remove_file(fresh).unwrap();
+            write_atomic(&path, b"second, longer").unwrap();
+        }
         // A failed write (the target is a directory) keeps everything as it was.
         let err = write_atomic(&dir.join("sub"), b"x")
             .unwrap_err()
