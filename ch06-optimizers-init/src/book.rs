@@ -82,7 +82,7 @@ impl<A: Float> Optimizer<A> for SGD {
     fn learning_rate(&self) -> f64 {
         self.lr
     }
-    fn set_learning_rate(&mut self, lr: f64) {
+    fn store_learning_rate(&mut self, lr: f64) {
         self.lr = lr;
     }
     fn name(&self) -> &'static str {
@@ -131,7 +131,7 @@ impl<A: Float> Optimizer<A> for Momentum<A> {
     fn learning_rate(&self) -> f64 {
         self.lr
     }
-    fn set_learning_rate(&mut self, lr: f64) {
+    fn store_learning_rate(&mut self, lr: f64) {
         self.lr = lr;
     }
     fn name(&self) -> &'static str {
@@ -184,7 +184,7 @@ impl<A: Float> Optimizer<A> for Nesterov<A> {
     fn learning_rate(&self) -> f64 {
         self.lr
     }
-    fn set_learning_rate(&mut self, lr: f64) {
+    fn store_learning_rate(&mut self, lr: f64) {
         self.lr = lr;
     }
     fn name(&self) -> &'static str {
@@ -233,7 +233,7 @@ impl<A: Float> Optimizer<A> for AdaGrad<A> {
     fn learning_rate(&self) -> f64 {
         self.lr
     }
-    fn set_learning_rate(&mut self, lr: f64) {
+    fn store_learning_rate(&mut self, lr: f64) {
         self.lr = lr;
     }
     fn name(&self) -> &'static str {
@@ -286,7 +286,7 @@ impl<A: Float> Optimizer<A> for RMSprop<A> {
     fn learning_rate(&self) -> f64 {
         self.lr
     }
-    fn set_learning_rate(&mut self, lr: f64) {
+    fn store_learning_rate(&mut self, lr: f64) {
         self.lr = lr;
     }
     fn name(&self) -> &'static str {
@@ -357,7 +357,7 @@ impl<A: Float> Optimizer<A> for Adam<A> {
     fn learning_rate(&self) -> f64 {
         self.lr
     }
-    fn set_learning_rate(&mut self, lr: f64) {
+    fn store_learning_rate(&mut self, lr: f64) {
         self.lr = lr;
     }
     fn name(&self) -> &'static str {

@@ -53,7 +53,20 @@ pub trait Optimizer<A: Float> {
     ///
     /// On an optimizer driven by a learning-rate schedule this replaces the schedule by the
     /// constant `lr` from the next step on.
-    fn set_learning_rate(&mut self, lr: f64);
+    ///
+    /// Errors, changing nothing, unless `lr` is finite and `>= 0`: a NaN or infinite rate
+    /// turns every weight into NaN at the next step, and a negative one climbs the loss.
+    fn set_learning_rate(&mut self, lr: f64) -> Result<(), OptimizerError> {
+        check(self.name(), "learning_rate", lr, "finite and >= 0", |x| {
+            x >= 0.0
+        })?;
+        self.store_learning_rate(lr);
+        Ok(())
+    }
+
+    /// Stores a learning rate [`Optimizer::set_learning_rate`] has checked (each optimizer's
+    /// own part of it).
+    fn store_learning_rate(&mut self, lr: f64);
 
     /// The optimizer's name as Keras prints it (`"Adam"`, `"SGD"`, ...).
     fn name(&self) -> &'static str {

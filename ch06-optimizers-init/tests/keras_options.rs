@@ -194,8 +194,17 @@ fn an_optimizer_evaluates_its_schedule_at_the_step_counter() {
     assert_eq!(moves, vec![1.0, 0.5, 0.25]);
     assert_eq!(opt.iterations(), 3);
     // set_learning_rate replaces the schedule by a constant.
-    opt.set_learning_rate(0.01);
+    opt.set_learning_rate(0.01).unwrap();
     assert_eq!(opt.learning_rate(), 0.01);
+    // NaN, infinite and negative rates are refused and change nothing.
+    for bad in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY, -0.5] {
+        let err = opt.set_learning_rate(bad).unwrap_err().to_string();
+        assert!(
+            err.contains("learning_rate") && err.contains("finite and >= 0"),
+            "{err}"
+        );
+        assert_eq!(opt.learning_rate(), 0.01);
+    }
 }
 
 #[test]

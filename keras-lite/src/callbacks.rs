@@ -67,13 +67,12 @@ impl Callback for LearningRateScheduler {
     fn on_epoch_begin(&mut self, model: &mut Sequential, epoch: usize) -> Result<()> {
         if let Some(opt) = model.optimizer_mut() {
             let lr = (self.schedule)(epoch, opt.learning_rate());
-            if !(lr.is_finite() && lr >= 0.0) {
-                return Err(crate::KerasError::InvalidArgument(format!(
-                    "LearningRateScheduler: the schedule gave learning rate {lr} at epoch {epoch}; \
-                     it must be finite and >= 0"
-                )));
-            }
-            opt.set_learning_rate(lr);
+            opt.set_learning_rate(lr).map_err(|e| {
+                crate::KerasError::InvalidArgument(format!(
+                    "LearningRateScheduler: the schedule gave learning rate {lr} at epoch {epoch} \
+                     ({e})"
+                ))
+            })?;
         }
         Ok(())
     }

@@ -91,6 +91,7 @@
 //! | [`initializers`], [`regularizers`], [`constraints`] | Dense's other arguments |
 //! | [`parity`] | the TensorFlow parity check (the `keras_parity` example and its test) |
 //! | [`backend`] | layer-name counters, the random seed |
+//! | [`sizes`] | the bound every shape and weight count is checked against when a model is built |
 //! | [`error`] | [`KerasError`] |
 //!
 //! # Speed
@@ -133,6 +134,7 @@ pub mod reduce_lr_on_plateau;
 pub mod regularizers;
 pub mod sequence;
 pub mod sequential;
+pub mod sizes;
 pub mod summary;
 mod training;
 pub mod weights_io;

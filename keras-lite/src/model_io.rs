@@ -10,6 +10,10 @@
 //!     model.weights.safetensors    the weights, as save_weights writes them
 //! ```
 //!
+//! (`config.json` names the weights file under `"weights_file"`; saving again into the same
+//! folder alternates between `model.weights.safetensors` and `model.weights.2.safetensors`,
+//! see below.)
+//!
 //! `config.json` follows Keras' layout, `{"class_name": "Sequential", "config": {"name": ...,
 //! "layers": [{"class_name": "Dense", "config": {"units": 128, "activation": "relu", ...}}]}}`,
 //! plus a `training_config` (loss, metrics, optimizer and its learning rate) when the model
@@ -17,8 +21,17 @@
 //!
 //! What is not saved: the optimizer's internal state (Adam's moments) and optimizer settings
 //! other than the learning rate; a loaded model resumes training with a fresh optimizer of the
-//! same kind. Each file is written atomically; the weights are written before the
-//! configuration, and `load_model` checks that the two fit each other.
+//! same kind.
+//!
+//! **A failed or interrupted save never loses the previous model.** Saving over an existing
+//! model writes the new weights under the name the current `config.json` does *not* use,
+//! then replaces `config.json` (naming the new weights) in one atomic rename, and deletes the
+//! old weights last. Every file goes through [`weights_io::write_atomic`] (a temporary file,
+//! flushed to the disk, renamed). So at any moment, a crash or a full disk included, the
+//! folder's `config.json` names a whole weights file that fits it: before the rename the old
+//! model loads, after it the new one. At worst an unused weights file is left behind, and the
+//! next save overwrites it. Files of the folder that keras-lite did not write are never
+//! touched.
 //!
 //! ```
 //! use keras_lite::{Sequential, layers::{Dense, Flatten}, model_io};
@@ -55,8 +68,13 @@ use std::path::Path;
 
 /// The architecture file inside a saved model directory.
 pub const CONFIG_FILE: &str = "config.json";
-/// The weights file inside a saved model directory.
+/// The weights file inside a saved model directory (the first of the two names `save`
+/// alternates between; folders saved before `"weights_file"` existed always use it).
 pub const WEIGHTS_FILE: &str = "model.weights.safetensors";
+/// The other weights file name `save` uses, when `config.json` names [`WEIGHTS_FILE`].
+pub const WEIGHTS_FILE_ALT: &str = "model.weights.2.safetensors";
+/// The key of `config.json` naming the folder's weights file.
+pub const WEIGHTS_FILE_KEY: &str = "weights_file";
 
 fn bad(what: &str, msg: impl std::fmt::Display) -> KerasError {
     KerasError::InvalidArgument(format!("model config: {what}: {msg}"))
@@ -759,7 +777,9 @@ impl Sequential {
     }
 
     /// Saves the whole model into the directory `dir` (created if needed): `config.json` and
-    /// `model.weights.safetensors` (see [`crate::model_io`]). The model must be built.
+    /// `model.weights.safetensors` (`model.weights.2.safetensors` when that name is in use by
+    /// the model saved there before; see [`crate::model_io`]: a failed save leaves that model
+    /// loadable). The model must be built.
     pub fn save(&mut self, dir: impl AsRef<Path>) -> Result<()> {
         let dir = dir.as_ref();
         if dir.is_file() {
@@ -771,9 +791,29 @@ impl Sequential {
         }
         let layers = weights_io::model_weights(self)?;
         let bytes = weights_io::serialize(&layers)?;
-        let config = self.to_json()?;
-        weights_io::write_atomic(&dir.join(WEIGHTS_FILE), &bytes)?;
-        weights_io::write_atomic(&dir.join(CONFIG_FILE), config.as_bytes())
+        let mut config = self.get_config()?;
+        // The weights the folder's model uses now stay untouched until the new config.json,
+        // naming the other file, has replaced the old one (see the module docs).
+        let current = read_config(dir)
+            .ok()
+            .and_then(|(c, path)| weights_file_of(&c, &path).ok());
+        let name = if current.as_deref() == Some(WEIGHTS_FILE) {
+            WEIGHTS_FILE_ALT
+        } else {
+            WEIGHTS_FILE
+        };
+        config[WEIGHTS_FILE_KEY] = json!(name);
+        let text = serde_json::to_string_pretty(&config).expect("a JSON value serializes");
+        weights_io::write_atomic(&dir.join(name), &bytes)?;
+        weights_io::write_atomic(&dir.join(CONFIG_FILE), text.as_bytes())?;
+        if let Some(old) =
+            current.filter(|o| o != name && [WEIGHTS_FILE, WEIGHTS_FILE_ALT].contains(&o.as_str()))
+        {
+            // Best effort: a file left here is unused, and the next save overwrites it.
+            let _ = std::fs::remove_file(dir.join(old));
+            weights_io::sync_dir(dir);
+        }
+        Ok(())
     }
 
     /// Loads a model saved with [`Sequential::save`] (see [`load_model`]).
@@ -786,6 +826,22 @@ impl Sequential {
 /// [`Sequential::save`], with its weights, compiled as it was (if it was).
 pub fn load_model(dir: impl AsRef<Path>) -> Result<Sequential> {
     let dir = dir.as_ref();
+    let (config, config_path) = read_config(dir)?;
+    let weights = weights_file_of(&config, &config_path)?;
+    let mut model = Sequential::from_config(&config)?;
+    model.load_weights(dir.join(weights))?;
+    Ok(model)
+}
+
+/// The weights file of the model saved in `dir`, as its `config.json` names it.
+pub fn weights_path(dir: impl AsRef<Path>) -> Result<std::path::PathBuf> {
+    let dir = dir.as_ref();
+    let (config, config_path) = read_config(dir)?;
+    Ok(dir.join(weights_file_of(&config, &config_path)?))
+}
+
+/// `dir/config.json`, parsed, and its path.
+fn read_config(dir: &Path) -> Result<(Value, std::path::PathBuf)> {
     let config_path = dir.join(CONFIG_FILE);
     let text = std::fs::read_to_string(&config_path).map_err(|source| KerasError::Io {
         path: config_path.display().to_string(),
@@ -797,9 +853,25 @@ pub fn load_model(dir: impl AsRef<Path>) -> Result<Sequential> {
             config_path.display()
         ))
     })?;
-    let mut model = Sequential::from_config(&config)?;
-    model.load_weights(dir.join(WEIGHTS_FILE))?;
-    Ok(model)
+    Ok((config, config_path))
+}
+
+/// The weights file a config names: a plain file name in the same folder (never a path
+/// elsewhere), [`WEIGHTS_FILE`] when it names none (folders saved before the key existed).
+fn weights_file_of(config: &Value, config_path: &Path) -> Result<String> {
+    match config.get(WEIGHTS_FILE_KEY) {
+        None => Ok(WEIGHTS_FILE.to_string()),
+        Some(Value::String(n))
+            if !n.is_empty() && n != "." && n != ".." && !n.contains(['/', '\\', '\0']) =>
+        {
+            Ok(n.clone())
+        }
+        Some(v) => Err(KerasError::InvalidArgument(format!(
+            "{}: {WEIGHTS_FILE_KEY:?} is {v}, not the name of a file in the same folder (such as \
+             {WEIGHTS_FILE}); the file is damaged: save the model again",
+            config_path.display()
+        ))),
+    }
 }
 
 #[cfg(test)]

@@ -185,18 +185,29 @@ fn argmax(row: &[f32]) -> usize {
 }
 
 /// The caption of one image: `"Ankle boot 96% (Ankle boot)"` (the tutorial's
-/// `"{} {:2.0f}% ({})"`), and whether the prediction is right.
+/// `"{} {:2.0f}% ({})"`), and whether the prediction is right. A class without a name in
+/// `class_names` is written `label 12 (no name)`; no probabilities at all, `no prediction`.
 pub fn prediction_caption(
     probabilities: &[f32],
     true_label: usize,
     class_names: &[&str],
 ) -> (String, bool) {
+    let name = |i: usize| {
+        class_names
+            .get(i)
+            .map_or_else(|| format!("label {i} (no name)"), |n| n.to_string())
+    };
+    if probabilities.is_empty() {
+        return (format!("no prediction ({})", name(true_label)), false);
+    }
     let predicted = argmax(probabilities);
     let confidence = 100.0 * probabilities[predicted] as f64;
     (
         format!(
             "{} {:2.0}% ({})",
-            class_names[predicted], confidence, class_names[true_label]
+            name(predicted),
+            confidence,
+            name(true_label)
         ),
         predicted == true_label,
     )
@@ -525,6 +536,22 @@ mod tests {
         assert_eq!(
             prediction_caption(&[0.04, 0.03, 0.03], 0, &names).0,
             "a  4% (a)"
+        );
+        // Labels outside the class names (a user's data) are captioned, not a panic.
+        assert_eq!(
+            prediction_caption(&[0.1, 0.85, 0.05], 12, &names),
+            ("b 85% (label 12 (no name))".to_string(), false)
+        );
+        assert_eq!(
+            prediction_caption(&[0.1, 0.05, 0.05, 0.8], 3, &names),
+            (
+                "label 3 (no name) 80% (label 3 (no name))".to_string(),
+                true
+            )
+        );
+        assert_eq!(
+            prediction_caption(&[], 1, &names),
+            ("no prediction (b)".to_string(), false)
         );
     }
 

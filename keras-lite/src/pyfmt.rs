@@ -76,9 +76,16 @@ pub enum PyValue {
     Float(f64),
 }
 
+/// The largest width or precision a format spec may ask for: no file name can be longer
+/// (Linux's `NAME_MAX` is 255 bytes), and Python would otherwise happily pad to any length
+/// (`{epoch:099999999999d}` would need 100 GB).
+pub const MAX_WIDTH: usize = 255;
+
 /// Formats one value with a Python format spec as `str.format` does for the specs filenames
-/// use: `""`, `"d"`, `"02d"`, `".2f"`, `"08.4f"`, `".3e"`, `"g"`. Returns an error message
-/// for what Python would reject (`d` on a float) or what is not supported here.
+/// use: `""`, `"d"`, `"02d"`, `".2f"`, `"08.4f"`, `".3e"`, `"g"`. NaN and infinities print as
+/// Python prints them whatever the spec: `nan`, `inf`, `-inf` (`NAN`, `INF` for `F`, `E`,
+/// `G`). Returns an error message for what Python would reject (`d` on a float), what is not
+/// supported here, and a width or precision over [`MAX_WIDTH`].
 pub fn format_spec(value: PyValue, spec: &str) -> Result<String, String> {
     if spec.is_empty() {
         return Ok(match value {
@@ -97,19 +104,38 @@ pub fn format_spec(value: PyValue, spec: &str) -> Result<String, String> {
         Some((w, p)) => (w, Some(p)),
         None => (rest, None),
     };
+    let within_limit = |digits: &str, what: &str| -> Result<(), String> {
+        // Checked on the digits: a number too long for usize is over the limit too.
+        let n = digits.trim_start_matches('0');
+        if n.len() > 3 || n.parse::<usize>().is_ok_and(|n| n > MAX_WIDTH) {
+            return Err(format!(
+                "the {what} {digits} in format spec {spec:?} is over the limit of {MAX_WIDTH} \
+                 characters (the longest file name)"
+            ));
+        }
+        Ok(())
+    };
     let width: usize = if width.is_empty() {
         0
     } else {
+        if width.bytes().all(|b| b.is_ascii_digit()) {
+            within_limit(width, "width")?;
+        }
         width.parse().map_err(|_| {
             format!("unsupported format spec {spec:?} (use forms like 02d, .2f, .3e)")
         })?
     };
     let precision: Option<usize> = match precision {
         None => None,
-        Some(p) => Some(
-            p.parse()
-                .map_err(|_| format!("bad precision in format spec {spec:?}"))?,
-        ),
+        Some(p) => {
+            if !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) {
+                within_limit(p, "precision")?;
+            }
+            Some(
+                p.parse()
+                    .map_err(|_| format!("bad precision in format spec {spec:?}"))?,
+            )
+        }
     };
     let body = match (ty, value) {
         (Some('d'), PyValue::Int(i)) => i.abs().to_string(),
@@ -119,6 +145,15 @@ pub fn format_spec(value: PyValue, spec: &str) -> Result<String, String> {
             ));
         }
         (None, PyValue::Int(i)) if precision.is_none() => i.abs().to_string(),
+        (t, PyValue::Float(f)) if !f.is_finite() => {
+            let word = if f.is_nan() { "nan" } else { "inf" };
+            let word = if matches!(t, Some('F' | 'E' | 'G')) {
+                word.to_uppercase()
+            } else {
+                word.to_string()
+            };
+            if t == Some('%') { word + "%" } else { word }
+        }
         (t, v) => {
             let x = match v {
                 PyValue::Int(i) => i as f64,
@@ -153,7 +188,8 @@ pub fn format_spec(value: PyValue, spec: &str) -> Result<String, String> {
     };
     let negative = match value {
         PyValue::Int(i) => i < 0,
-        PyValue::Float(f) => f.is_sign_negative() && f != 0.0,
+        // Python prints NaN without a sign, whatever its sign bit.
+        PyValue::Float(f) => f.is_sign_negative() && f != 0.0 && !f.is_nan(),
     };
     let sign = if negative { "-" } else { "" };
     let len = sign.len() + body.len();
@@ -199,6 +235,30 @@ fn general(x: f64, p: usize) -> String {
 /// Returns `Err(name)` for a placeholder whose name is not among `fields`, or an error text
 /// for a malformed pattern or spec.
 pub fn format_fields(pattern: &str, fields: &[(&str, PyValue)]) -> Result<String, FormatError> {
+    format_with(pattern, &mut |name, _| {
+        fields.iter().find(|(n, _)| *n == name).map(|(_, v)| *v)
+    })
+}
+
+/// Checks a file-name pattern before any value is known: its braces, and each spec against a
+/// stand-in value (`0` for `d` specs, `0.0` otherwise), so that a malformed spec or a width
+/// over [`MAX_WIDTH`] is reported when the pattern is given rather than after an epoch.
+pub fn check_pattern(pattern: &str) -> Result<(), FormatError> {
+    format_with(pattern, &mut |_, spec| {
+        Some(if spec.ends_with('d') {
+            PyValue::Int(0)
+        } else {
+            PyValue::Float(0.0)
+        })
+    })
+    .map(|_| ())
+}
+
+/// [`format_fields`] with the values looked up by `value(name, spec)`.
+fn format_with(
+    pattern: &str,
+    value: &mut dyn FnMut(&str, &str) -> Option<PyValue>,
+) -> Result<String, FormatError> {
     let mut out = String::new();
     let mut chars = pattern.char_indices().peekable();
     while let Some((i, c)) = chars.next() {
@@ -218,11 +278,8 @@ pub fn format_fields(pattern: &str, fields: &[(&str, PyValue)]) -> Result<String
                 })?;
                 let field = &rest[..end];
                 let (name, spec) = field.split_once(':').unwrap_or((field, ""));
-                let value = fields
-                    .iter()
-                    .find(|(n, _)| *n == name)
-                    .map(|(_, v)| *v)
-                    .ok_or_else(|| FormatError::MissingKey(name.to_string()))?;
+                let value =
+                    value(name, spec).ok_or_else(|| FormatError::MissingKey(name.to_string()))?;
                 out.push_str(&format_spec(value, spec).map_err(FormatError::Pattern)?);
                 for _ in 0..field.chars().count() + 1 {
                     chars.next();
@@ -312,6 +369,63 @@ mod tests {
         }
         assert!(format_spec(Float(1.0), "d").unwrap_err().contains("'d'"));
         assert!(format_spec(Float(1.0), "x.2f").is_err());
+    }
+
+    #[test]
+    fn nan_and_infinities_print_as_python_whatever_the_spec() {
+        use PyValue::Float;
+        // CPython 3: format(float('nan'), spec) etc.
+        let cases: &[(f64, &str, &str)] = &[
+            (f64::NAN, ".3e", "nan"),
+            (f64::NAN, ".2f", "nan"),
+            (f64::NAN, "08.2f", "00000nan"),
+            (-f64::NAN, ".2f", "nan"),
+            (f64::NAN, "g", "nan"),
+            (f64::NAN, ".3g", "nan"),
+            (f64::NAN, "", "nan"),
+            (f64::NAN, ".1%", "nan%"),
+            (f64::INFINITY, "g", "inf"),
+            (f64::INFINITY, "08.2%", "0000inf%"),
+            (f64::NEG_INFINITY, ".3E", "-INF"),
+            (f64::NEG_INFINITY, "08.3e", "-0000inf"),
+            (f64::NEG_INFINITY, "", "-inf"),
+            (f64::INFINITY, "F", "INF"),
+            (f64::NEG_INFINITY, "6.1f", "  -inf"),
+        ];
+        for &(x, spec, want) in cases {
+            assert_eq!(
+                format_spec(Float(x), spec).unwrap(),
+                want,
+                "format({x:?}, {spec:?})"
+            );
+        }
+        assert!(format_spec(Float(f64::NAN), "d").is_err());
+    }
+
+    #[test]
+    fn absurd_widths_and_precisions_are_refused_not_allocated() {
+        use PyValue::*;
+        for spec in [
+            "099999999999d",
+            "99999999999999999999999d",
+            "256d",
+            ".300f",
+            "1000.2e",
+        ] {
+            let err = format_spec(Int(1), spec)
+                .or_else(|_| format_spec(Float(1.0), spec))
+                .unwrap_err();
+            assert!(err.contains("over the limit of 255"), "{spec}: {err}");
+        }
+        assert_eq!(format_spec(Int(1), "0255d").unwrap().len(), 255);
+        let err = check_pattern("w.{epoch:099999999999d}.st").unwrap_err();
+        assert!(
+            matches!(&err, FormatError::Pattern(m) if m.contains("099999999999")),
+            "{err:?}"
+        );
+        assert_eq!(check_pattern("w.{epoch:02d}-{loss:.3e}.st"), Ok(()));
+        assert!(check_pattern("w.{epoch:x2d}").is_err());
+        assert!(check_pattern("w.{epoch").is_err());
     }
 
     #[test]

@@ -37,7 +37,7 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use std::collections::BTreeMap;
-use std::sync::{Condvar, Mutex};
+use std::sync::{Condvar, Mutex, PoisonError};
 
 /// One batch: inputs `x` (samples first, the model's input shape after), targets `y`
 /// (class indices `(B,)` or rows `(B, k)`; ignored by `predict`) and optional per-sample
@@ -207,7 +207,8 @@ struct Queue {
 /// Calls `f(step, batch)` for the batches `order[0], order[1], ...` of `seq`, in that order,
 /// made ahead by `prefetch.workers` threads (Keras' `OrderedEnqueuer`). `f` returns whether to
 /// go on (false stops early, e.g. on `model.stop_training`). An error from `seq.get` or from
-/// `f` stops everything and is returned; a panic in `seq.get` is turned into an error.
+/// `f` stops everything and is returned; a panic in `seq.get` is turned into an error. A panic
+/// in `f` stops the workers and, once they have finished, goes on unwinding from here.
 pub fn for_each_batch<S: Sequence + ?Sized>(
     seq: &S,
     order: &[usize],
@@ -248,6 +249,13 @@ pub fn for_each_batch<S: Sequence + ?Sized>(
     let room = Condvar::new(); // a batch was taken or the loop stopped (workers wait on it)
     let n = order.len();
     std::thread::scope(|scope| {
+        // Tells the workers to stop however the loop ends, a panic in `f` (a callback)
+        // included: without it they would wait for room forever and `scope` would never
+        // return, so the panic would never surface.
+        let _stop = StopWorkers {
+            queue: &queue,
+            room: &room,
+        };
         for _ in 0..prefetch.workers.min(n.max(1)) {
             scope.spawn(|| {
                 loop {
@@ -269,7 +277,7 @@ pub fn for_each_batch<S: Sequence + ?Sized>(
                 }
             });
         }
-        let result = (|| {
+        (|| {
             for step in 0..n {
                 let batch = {
                     let mut q = queue.lock().expect("the queue lock is never poisoned");
@@ -287,13 +295,23 @@ pub fn for_each_batch<S: Sequence + ?Sized>(
                 }
             }
             Ok(())
-        })();
-        let mut q = queue.lock().expect("the queue lock is never poisoned");
-        q.stop = true;
-        room.notify_all();
-        drop(q);
-        result
+        })()
     })
+}
+
+/// Stops the prefetching workers when dropped (the loop ended, returned early or unwound).
+struct StopWorkers<'a> {
+    queue: &'a Mutex<Queue>,
+    room: &'a Condvar,
+}
+
+impl Drop for StopWorkers<'_> {
+    fn drop(&mut self) {
+        let mut q = self.queue.lock().unwrap_or_else(PoisonError::into_inner);
+        q.stop = true;
+        drop(q);
+        self.room.notify_all();
+    }
 }
 
 /// The arguments of [`Sequential::fit_sequence`]: Keras' `fit` arguments that apply to a

@@ -117,12 +117,22 @@ impl Sequential {
         })
     }
 
-    /// The output shape of each layer for the model's input shape.
+    /// The output shape of each layer for the model's input shape, every size checked
+    /// against [`crate::sizes::max_elements`] (so nothing later overflows or over-allocates).
     fn shapes(&self, input: &[usize]) -> Result<Vec<Vec<usize>>> {
+        crate::sizes::check_input(input)?;
         let mut shape = input.to_vec();
         let mut out = Vec::with_capacity(self.layers.len());
+        let mut total: usize = 0;
         for layer in &self.layers {
+            let params = layer.count_params(&shape);
             shape = layer.output_shape(&shape)?;
+            crate::sizes::check_layer(layer, &shape, params)?;
+            total = total.saturating_add(params);
+            crate::sizes::check(
+                || format!("the weights of layers up to {:?}", layer.name()),
+                (total != usize::MAX).then_some(total),
+            )?;
             out.push(shape.clone());
         }
         Ok(out)

@@ -145,6 +145,11 @@ pub fn serialize(layers: &[LayerWeights]) -> Result<Vec<u8>> {
 
 /// Writes `bytes` to `path` atomically: a temporary file in the same directory, flushed to
 /// the disk, then renamed over `path` (the old file stays whole until the rename).
+///
+/// The temporary file is created exclusively (`O_EXCL`) under a random name, so a file or
+/// symlink planted in the folder is never written through; it gets the permissions of the
+/// file it replaces (a new file gets `0666` less the umask, as `File::create` gives). A
+/// failed write removes it.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let io = |p: &Path, source: std::io::Error| KerasError::Io {
         path: p.display().to_string(),
@@ -170,30 +175,30 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     if !dir.is_dir() {
         fs::create_dir_all(&dir).map_err(|e| io(&dir, e))?;
     }
-    // Unique per process and call, hidden, and recognisably ours if a crash leaves it behind.
-    static COUNTER: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let tmp = dir.join(format!(
-        ".{}.tmp-{}-{n}",
-        file_name.to_string_lossy(),
-        std::process::id()
-    ));
-    let result = (|| {
-        let mut f = fs::File::create(&tmp).map_err(|e| io(&tmp, e))?;
-        f.write_all(bytes).map_err(|e| io(&tmp, e))?;
-        f.sync_all().map_err(|e| io(&tmp, e))?;
-        drop(f);
-        fs::rename(&tmp, path).map_err(|e| io(path, e))?;
-        // Make the rename itself durable (best effort: not every file system allows it).
-        if let Ok(d) = fs::File::open(&dir) {
-            let _ = d.sync_all();
-        }
-        Ok(())
-    })();
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
+    // Hidden, and recognisably ours if a crash leaves it behind: `.w.safetensors.XXXXXXXX.tmp`.
+    let mut builder = tempfile::Builder::new();
+    let prefix = format!(".{}.", file_name.to_string_lossy());
+    builder.prefix(&prefix).suffix(".tmp").rand_bytes(8);
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+    let mut tmp = builder.tempfile_in(&dir).map_err(|e| io(&dir, e))?;
+    let shown = tmp.path().to_path_buf();
+    if let Ok(old) = fs::metadata(path) {
+        fs::set_permissions(&shown, old.permissions()).map_err(|e| io(&shown, e))?;
     }
-    result
+    tmp.write_all(bytes).map_err(|e| io(&shown, e))?;
+    tmp.as_file().sync_all().map_err(|e| io(&shown, e))?;
+    // On error `persist` hands the file back, and dropping it removes it.
+    tmp.persist(path).map_err(|e| io(path, e.error))?;
+    sync_dir(&dir);
+    Ok(())
+}
+
+/// Makes renames in `dir` durable (best effort: not every file system allows it).
+pub(crate) fn sync_dir(dir: &Path) {
+    if let Ok(d) = fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
 }
 
 /// Reads a safetensors file of `float32` tensors: `(layer order from the metadata, if the
@@ -653,6 +658,23 @@ mod tests {
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
             .collect();
         assert_eq!(names, ["w.safetensors"]);
+        // A replaced file keeps its permissions; a new one gets File::create's (not 0600).
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
+            fs::set_permissions(&path, fs::Permissions::from_mode(0o640)).unwrap();
+            write_atomic(&path, b"third").unwrap();
+            assert_eq!(mode(&path), 0o640);
+            let reference = dir.join("reference");
+            fs::File::create(&reference).unwrap();
+            let fresh = dir.join("fresh");
+            write_atomic(&fresh, b"x").unwrap();
+            assert_eq!(mode(&fresh), mode(&reference));
+            fs::remove_file(reference).unwrap();
+            fs::remove_file(fresh).unwrap();
+            write_atomic(&path, b"second, longer").unwrap();
+        }
         // A failed write (the target is a directory) keeps everything as it was.
         let err = write_atomic(&dir.join("sub"), b"x")
             .unwrap_err()

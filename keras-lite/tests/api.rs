@@ -909,7 +909,7 @@ fn regression_with_mse_and_every_optimizer_name() {
             "ftrl" | "adagrad" => 0.5,
             _ => 0.05,
         };
-        m.optimizer_mut().unwrap().set_learning_rate(lr);
+        m.optimizer_mut().unwrap().set_learning_rate(lr).unwrap();
         let h = m
             .fit(
                 &xs,

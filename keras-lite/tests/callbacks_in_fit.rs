@@ -202,6 +202,7 @@ fn model_checkpoint_writes_the_best_weights_with_formatted_names() {
     let mut m = compiled(3, "adam");
     let mut rec = Recorder::default();
     let mut ckpt = ModelCheckpoint::new(&pattern)
+        .unwrap()
         .save_best_only(true)
         .save_weights_only(true);
     let history = m
@@ -255,6 +256,7 @@ fn model_checkpoint_saves_whole_models_every_n_batches() {
     let pattern = format!("{}/m-{{epoch}}-{{batch}}", dir.display());
     let mut m = compiled(4, "sgd");
     let mut ckpt = ModelCheckpoint::new(&pattern)
+        .unwrap()
         .save_freq(keras_lite::model_checkpoint::SaveFreq::Batches(3));
     m.fit(
         &x,
@@ -364,4 +366,67 @@ fn csv_logger_file_matches_the_history_and_appends_on_resume() {
         [row(&h1, 0), row(&h1, 1), row(&h2, 0), String::new()]
     );
     std::fs::remove_file(&path).unwrap();
+}
+
+#[test]
+fn model_checkpoint_names_files_of_a_diverging_run_as_python_would() {
+    // Inputs of 1e30 make the squared error overflow float32 at once: the loss is inf or NaN.
+    let (x, _) = images(16, 8);
+    let x = x.mapv(|v| v * 1e30);
+    let y = ndarray::Array1::<f32>::zeros(16);
+    keras_lite::backend::set_random_seed(8);
+    let mut m = Sequential::new(vec![
+        keras_lite::layers::Flatten::new()
+            .input_shape(&[4, 4])
+            .into(),
+        keras_lite::layers::Dense::new(1).into(),
+    ]);
+    m.compile("sgd", "mse", keras_lite::NO_METRICS).unwrap();
+    let dir = temp_path("ckpt-nan");
+    let _ = std::fs::remove_dir_all(&dir);
+    let pattern = format!("{}/w.{{epoch:02d}}-{{loss:.3e}}.safetensors", dir.display());
+    let mut ckpt = ModelCheckpoint::new(&pattern)
+        .unwrap()
+        .save_weights_only(true);
+    let history = m
+        .fit(
+            &x,
+            &y,
+            FitOptions {
+                epochs: 2,
+                batch_size: 8,
+                verbose: 0,
+                callbacks: vec![&mut ckpt],
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    let names: Vec<String> = ckpt
+        .saved()
+        .iter()
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    let want: Vec<String> = history["loss"]
+        .iter()
+        .enumerate()
+        .map(|(e, &l)| {
+            // CPython: format(float('nan'), '.3e') == 'nan', format(float('inf'), '.3e') == 'inf'
+            let text = if l.is_nan() {
+                "nan"
+            } else if l == f64::INFINITY {
+                "inf"
+            } else {
+                panic!(
+                    "epoch {} has a finite loss {l}: the run did not diverge",
+                    e + 1
+                )
+            };
+            format!("w.{:02}-{text}.safetensors", e + 1)
+        })
+        .collect();
+    assert_eq!(names, want);
+    for p in ckpt.saved() {
+        assert!(p.is_file(), "{} was not written", p.display());
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -366,3 +366,89 @@ fn bad_options_and_layers() {
         "compiling an empty model is fine; building it is not"
     );
 }
+
+#[test]
+fn nan_infinite_or_negative_learning_rates_are_refused_and_fit_stays_finite() {
+    for name in ["sgd", "adam", "rmsprop", "ftrl"] {
+        let mut m = small_model("softmax");
+        m.compile(name, "sparse_categorical_crossentropy", &["accuracy"])
+            .unwrap();
+        let lr = m.optimizer_mut().unwrap().learning_rate();
+        for bad in [f64::NAN, f64::INFINITY, -1e-3] {
+            let e = m
+                .optimizer_mut()
+                .unwrap()
+                .set_learning_rate(bad)
+                .unwrap_err()
+                .to_string();
+            assert!(
+                e.contains("learning_rate") && e.contains("finite and >= 0"),
+                "{e}"
+            );
+            assert_eq!(m.optimizer_mut().unwrap().learning_rate(), lr, "{name}");
+        }
+        let (x, y) = data(16);
+        m.fit(&x, &y, quiet()).unwrap();
+        let w = m.get_weights().unwrap();
+        assert!(
+            w.iter().all(|a| a.iter().all(|v| v.is_finite())),
+            "{name}: fit returned Ok with non-finite weights"
+        );
+    }
+}
+
+#[test]
+fn layers_too_large_to_allocate_are_errors_naming_layer_and_size() {
+    // Dense with 2^44 units: ndarray's "Shape too large" panic before the size checks.
+    let mut m = Sequential::new(vec![
+        Flatten::new().input_shape(&[28, 28]).into(),
+        Dense::new(1 << 44).name("huge").into(),
+    ]);
+    let e = m.summary_string().unwrap_err().to_string();
+    assert!(
+        e.contains("layer \"huge\" (Dense)") && e.contains("17,592,186,044,416 values"),
+        "{e}"
+    );
+    assert!(m.compile("adam", "mse", NO_METRICS).is_err());
+    // Flatten over 2^32 x 2^32: an overflow panic in dev builds, "(None, 0)" in release.
+    let mut m = Sequential::new(vec![
+        Flatten::new().input_shape(&[1 << 32, 1 << 32]).into(),
+        Dense::new(1).into(),
+    ]);
+    let e = m.count_params().unwrap_err().to_string();
+    assert!(
+        e.contains("(4294967296, 4294967296)") && e.contains("more values than a 64-bit count"),
+        "{e}"
+    );
+    // Each layer fits but the kernel does not: 65536 inputs x 65536 units.
+    let mut m = Sequential::new(vec![
+        Flatten::new().input_shape(&[256, 256]).into(),
+        Dense::new(1 << 16).name("wide").into(),
+    ]);
+    let e = m.get_weights().unwrap_err().to_string();
+    assert!(
+        e.contains("layer \"wide\" (Dense)'s weights would hold 4,295,032,832 values"),
+        "{e}"
+    );
+    // A 2 KB config.json asking for 2^40 units: load_model used to allocate 4 TiB and abort.
+    let dir = temp_path("huge-config");
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = serde_json::json!({
+        "class_name": "Sequential",
+        "config": {"name": "m", "layers": [
+            {"class_name": "Dense", "config": {"name": "dense", "units": 1099511627776u64,
+             "batch_input_shape": [null, 2]}}
+        ]},
+        "training_config": {"loss": "mse", "metrics": [],
+            "optimizer_config": {"class_name": "SGD", "config": {"learning_rate": 0.01}}}
+    });
+    std::fs::write(dir.join("config.json"), config.to_string()).unwrap();
+    let e = keras_lite::model_io::load_model(&dir)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("layer \"dense\" (Dense)") && e.contains("1,099,511,627,776 values"),
+        "{e}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

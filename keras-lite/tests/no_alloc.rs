@@ -4,34 +4,73 @@
 //!
 //! The one exception is inside `matrixmultiply`, which ndarray's `general_mat_mul` calls: it
 //! allocates its packing buffer on every matrix product (`gemm.rs`, `make_packing_buffer`).
-//! So the count per step must equal the number of matrix products exactly: per Dense layer,
-//! one forward (`x W`) and two backward (`x^T dz`, `dz W^T`), minus the `dx` of the first
-//! Dense layer, which nothing needs. Models of 1, 2 and 3 Dense layers make 2, 5 and 8.
+//! So the count per step must equal the number of products exactly: per Dense layer, one
+//! forward (`x W`) and two backward (`x^T dz`, `dz W^T`), minus the `dx` of the first Dense
+//! layer, which nothing needs. Models of 1, 2 and 3 Dense layers make 2, 5 and 8. A product
+//! of at least `SPLIT_MIN_FLOPS` is cut in two by ch05's `matmul_into` (two products, two
+//! buffers), whose second half runs on ch05's helper thread, or on the calling thread when the
+//! helper is busy, switched off (`DLFS_THREADS=1`) or not scheduled in time.
+//!
+//! What is counted is therefore the training thread's allocations plus the helper thread's
+//! (`dlfs-helper`): the same number wherever the halves ran. The tests of this file take
+//! turns (one lock), so that the helper works for one of them at a time; the harness's own
+//! threads are not counted.
 
 mod common;
 
 use ch04_loss_gradient::Loss;
+use ch05_backprop::matmul::SPLIT_MIN_FLOPS;
 use common::*;
 use keras_lite::callbacks::Callback;
 use keras_lite::layers::{BatchNormalization, Dense, Dropout, Flatten};
 use keras_lite::{FitOptions, Logs, Result, Sequential};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 struct Counting;
 
+const UNKNOWN: u8 = 0;
+const ASKING: u8 = 1;
+const HELPER: u8 = 2;
+const OTHER: u8 = 3;
+
 thread_local! {
-    /// Allocations made by this thread (the test harness allocates on other threads while a
-    /// test runs, so a global count would be flaky). Const-initialized: no allocation itself.
+    /// Allocations made by this thread. Const-initialized: no allocation itself.
     static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
+    /// Whether this thread is ch05's helper, found out at its first allocation.
+    static ROLE: Cell<u8> = const { Cell::new(UNKNOWN) };
 }
 
+/// Allocations made by ch05's helper thread.
+static HELPER_ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
+
+/// Set by the helper thread's first allocation (the thread's start-up: std copies its name).
+static HELPER_STARTED: AtomicBool = AtomicBool::new(false);
+
+/// One test at a time: the helper's allocations belong to the test that is running.
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+
 fn count_one() {
+    let role = ROLE.try_with(|r| {
+        if r.get() == UNKNOWN {
+            r.set(ASKING); // an allocation made while asking counts as OTHER
+            let helper = std::thread::current().name() == Some("dlfs-helper");
+            r.set(if helper { HELPER } else { OTHER });
+        }
+        r.get()
+    });
+    if role == Ok(HELPER) {
+        HELPER_ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        HELPER_STARTED.store(true, Ordering::Release);
+    }
     let _ = ALLOCATIONS.try_with(|c| c.set(c.get() + 1));
 }
 
+/// This thread's allocations and the helper's.
 fn allocations() -> usize {
-    ALLOCATIONS.with(Cell::get)
+    ALLOCATIONS.with(Cell::get) + HELPER_ALLOCATIONS.load(Ordering::Relaxed)
 }
 
 unsafe impl GlobalAlloc for Counting {
@@ -72,14 +111,73 @@ impl Callback for StepAllocations {
     }
 }
 
+/// The matrix products of one step of `model` on batches of `batch` (a split one counts 2).
+fn matrix_products(model: &Sequential, input: usize, batch: usize) -> usize {
+    let count = |m: usize, k: usize, n: usize| {
+        if 2 * m * k * n >= SPLIT_MIN_FLOPS {
+            2
+        } else {
+            1
+        }
+    };
+    let mut n_in = input;
+    let mut total = 0;
+    let mut first = true;
+    for layer in model.layers() {
+        if let Some(d) = layer.as_dense() {
+            let units = d.units();
+            total += count(batch, n_in, units); // x W
+            total += count(n_in, batch, units); // x^T dz
+            if !first {
+                total += count(batch, units, n_in); // dz W^T
+            }
+            first = false;
+            n_in = units;
+        }
+    }
+    total
+}
+
 fn steps_allocate_nothing(
-    mut model: Sequential,
+    model: Sequential,
     optimizer: &str,
     loss: Loss,
     metrics: &[&str],
     y_one_hot: bool,
 ) {
     let (x, y) = blobs(256, 1);
+    steps_allocate_nothing_on(
+        model,
+        &x.into_dyn(),
+        &y,
+        optimizer,
+        loss,
+        metrics,
+        y_one_hot,
+    );
+}
+
+fn steps_allocate_nothing_on(
+    mut model: Sequential,
+    x: &ndarray::ArrayD<f32>,
+    y: &ndarray::Array1<u8>,
+    optimizer: &str,
+    loss: Loss,
+    metrics: &[&str],
+    y_one_hot: bool,
+) {
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    // The helper thread's start-up allocation is not part of a step: start it (if there is
+    // one) and let it finish starting before anything is counted. The wait is bounded only
+    // in case a future std allocates nothing at thread start.
+    if ch05_backprop::parallel::helper_available() {
+        let start = std::time::Instant::now();
+        while !HELPER_STARTED.load(Ordering::Acquire)
+            && start.elapsed() < std::time::Duration::from_secs(60)
+        {
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+    }
     model.compile(optimizer, loss, metrics).unwrap();
     let mut counter = StepAllocations::default();
     let options = FitOptions {
@@ -90,17 +188,13 @@ fn steps_allocate_nothing(
         ..Default::default()
     };
     if y_one_hot {
-        model.fit(&x, &one_hot(&y, 3), options).unwrap();
+        model.fit(x, &one_hot(y, 3), options).unwrap();
     } else {
-        model.fit(&x, &y, options).unwrap();
+        model.fit(x, y, options).unwrap();
     }
     assert_eq!(counter.per_step.len(), 2 * 6);
-    let dense = model
-        .layers()
-        .iter()
-        .filter(|l| l.as_dense().is_some())
-        .count();
-    let matrix_products = 3 * dense - 1;
+    let input: usize = x.shape()[1..].iter().product();
+    let matrix_products = matrix_products(&model, input, 32);
     assert!(
         counter.per_step.iter().all(|&n| n == matrix_products),
         "allocations per step: {:?}, expected only matrixmultiply's {matrix_products} packing buffers",
@@ -179,6 +273,29 @@ fn batch_normalization_and_dropout_steps() {
     ]);
     steps_allocate_nothing(
         model,
+        "adam",
+        Loss::SparseCategoricalCrossentropy { from_logits: false },
+        &["accuracy"],
+        false,
+    );
+}
+
+#[test]
+fn the_tutorials_step_on_two_cores_or_one() {
+    // 784 inputs and 128 units: the first layer's two products are split (ch05's matmul), so
+    // half of each runs on the helper thread whenever it is free.
+    let (x, y) = blobs(256, 2);
+    let x = ndarray::Array3::from_shape_fn((256, 28, 28), |(i, r, c)| x[[i, r % 4, c % 4]]);
+    let model = Sequential::new(vec![
+        Flatten::new().input_shape(&[28, 28]).into(),
+        Dense::new(128).activation("relu").into(),
+        Dense::new(3).activation("softmax").into(),
+    ]);
+    assert_eq!(matrix_products(&model, 784, 32), 2 + 2 + 3);
+    steps_allocate_nothing_on(
+        model,
+        &x.into_dyn(),
+        &y,
         "adam",
         Loss::SparseCategoricalCrossentropy { from_logits: false },
         &["accuracy"],

@@ -339,3 +339,82 @@ fn a_damaged_or_foreign_config_is_an_error() {
     assert!(matches!(err, KerasError::Io { .. }));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+fn names_in(dir: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn saving_over_a_model_alternates_weights_files_and_deletes_the_old_one_last() {
+    let dir = temp_path("resave");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("notes.txt"), "mine").unwrap();
+    let mut a = trained(21);
+    let mut b = trained(22);
+    let wa = a.get_weights().unwrap();
+    let wb = b.get_weights().unwrap();
+    assert_ne!(wa, wb);
+    a.save(&dir).unwrap();
+    assert_eq!(
+        names_in(&dir),
+        ["config.json", "model.weights.safetensors", "notes.txt"]
+    );
+    b.save(&dir).unwrap();
+    assert_eq!(
+        names_in(&dir),
+        ["config.json", "model.weights.2.safetensors", "notes.txt"]
+    );
+    assert_eq!(
+        model_io::weights_path(&dir).unwrap(),
+        dir.join("model.weights.2.safetensors")
+    );
+    assert_eq!(
+        model_io::load_model(&dir).unwrap().get_weights().unwrap(),
+        wb
+    );
+    a.save(&dir).unwrap();
+    assert_eq!(
+        names_in(&dir),
+        ["config.json", "model.weights.safetensors", "notes.txt"]
+    );
+    assert_eq!(
+        model_io::load_model(&dir).unwrap().get_weights().unwrap(),
+        wa
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.join("notes.txt")).unwrap(),
+        "mine"
+    );
+
+    // A folder saved before config.json named its weights still loads.
+    let mut config: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join(CONFIG_FILE)).unwrap()).unwrap();
+    config.as_object_mut().unwrap().remove("weights_file");
+    std::fs::write(dir.join(CONFIG_FILE), config.to_string()).unwrap();
+    assert_eq!(
+        model_io::load_model(&dir).unwrap().get_weights().unwrap(),
+        wa
+    );
+    // A weights file named outside the folder is refused.
+    for bad in [
+        serde_json::json!("../x.safetensors"),
+        serde_json::json!("/etc/passwd"),
+        serde_json::json!(".."),
+        serde_json::json!(3),
+    ] {
+        config["weights_file"] = bad.clone();
+        std::fs::write(dir.join(CONFIG_FILE), config.to_string()).unwrap();
+        let e = model_io::load_model(&dir).unwrap_err().to_string();
+        assert!(
+            e.contains("not the name of a file in the same folder"),
+            "{bad}: {e}"
+        );
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}

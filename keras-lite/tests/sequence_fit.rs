@@ -8,7 +8,8 @@ use keras_lite::callbacks::Callback;
 use keras_lite::early_stopping::EarlyStopping;
 use keras_lite::sequence::{ArraySequence, Batch, Sequence, SequenceFitOptions, SequenceOptions};
 use keras_lite::{
-    EvaluateOptions, FitOptions, KerasError, PredictOptions, Result, Sequential, ValidationData,
+    EvaluateOptions, FitOptions, KerasError, Logs, PredictOptions, Result, Sequential,
+    ValidationData,
 };
 use ndarray::{ArrayD, IxDyn};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -265,4 +266,56 @@ fn sources_that_do_not_fit_are_errors_naming_the_batch() {
         .fit_sequence(&mut source(8, 1, 4), SequenceFitOptions::default())
         .unwrap_err();
     assert!(matches!(err, KerasError::NotCompiled { .. }));
+}
+
+/// Runs `f` on its own thread and returns its panic message; fails (instead of hanging the
+/// test run) if it has not finished within `limit`, which is only a hang detector.
+fn panic_message_within(limit: std::time::Duration, f: impl FnOnce() + Send + 'static) -> String {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+        let msg = match caught {
+            Ok(()) => "(no panic)".to_string(),
+            Err(p) => p
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| p.downcast_ref::<String>().cloned())
+                .unwrap_or_default(),
+        };
+        let _ = tx.send(msg);
+    });
+    rx.recv_timeout(limit)
+        .unwrap_or_else(|_| panic!("still running after {limit:?}: the call hangs"))
+}
+
+#[test]
+fn a_panicking_callback_surfaces_instead_of_hanging_the_prefetch_workers() {
+    struct PanicAt(usize);
+    impl Callback for PanicAt {
+        fn on_train_batch_end(&mut self, _: &mut Sequential, batch: usize, _: &Logs) -> Result<()> {
+            if batch == self.0 {
+                panic!("callback failed at batch {batch}");
+            }
+            Ok(())
+        }
+    }
+    for workers in [0, 1, 3] {
+        let msg = panic_message_within(std::time::Duration::from_secs(120), move || {
+            let mut m = compiled(12);
+            // 40 batches and a queue of 2: the workers are waiting for room when it panics.
+            let mut train = source(80, 1, 2);
+            let mut cb = PanicAt(3);
+            let _ = m.fit_sequence(
+                &mut train,
+                SequenceFitOptions {
+                    verbose: 0,
+                    workers,
+                    max_queue_size: 2,
+                    callbacks: vec![&mut cb],
+                    ..Default::default()
+                },
+            );
+        });
+        assert_eq!(msg, "callback failed at batch 3", "workers {workers}");
+    }
 }

@@ -282,7 +282,7 @@ macro_rules! keras_optimizer {
                 self.base.learning_rate()
             }
 
-            fn set_learning_rate(&mut self, lr: f64) {
+            fn store_learning_rate(&mut self, lr: f64) {
                 self.base.set_learning_rate(lr);
             }
 

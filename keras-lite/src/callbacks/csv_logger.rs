@@ -13,16 +13,22 @@
 //! - values as Python prints floats (`repr`), `NA` for a key missing from an epoch's logs;
 //! - lines end in `\r\n` (the `csv` module's default), fields are quoted only when needed;
 //! - `append(true)` adds to an existing file and writes the header only if the file is empty
-//!   (to resume a run with `initial_epoch`); otherwise the file is replaced when training
-//!   begins. Each row is flushed when written, so the file can be watched during training.
+//!   (to resume a run with `initial_epoch`); otherwise a new log replaces the file.
+//!
+//! **Nothing already written is lost**: each row rewrites the whole log atomically (a new
+//! file beside it, flushed to the disk, renamed over it; see
+//! [`write_atomic`](crate::weights_io::write_atomic)), so the file always holds whole rows
+//! only: the old log until the first epoch ends, then the new one. A full disk or a crash
+//! never truncates it. The file can be watched during training (`tail -F`, which follows the
+//! renames). When training begins, the log is read (in append mode) and the folder is checked
+//! to be writable, so that those errors come before the first epoch rather than after it.
 
 use crate::callbacks::Callback;
 use crate::error::{KerasError, Result};
 use crate::history::Logs;
 use crate::pyfmt::repr_f64;
 use crate::sequential::Sequential;
-use std::fs::{File, OpenOptions};
-use std::io::{BufRead, BufReader, Write};
+use crate::weights_io::write_atomic;
 use std::path::{Path, PathBuf};
 
 /// Keras' `CSVLogger(filename, separator=",", append=False)`.
@@ -36,7 +42,8 @@ pub struct CSVLogger {
     filename: PathBuf,
     separator: char,
     append: bool,
-    file: Option<File>,
+    /// The log's bytes (in append mode, starting with the file's): `None` outside training.
+    text: Option<Vec<u8>>,
     keys: Option<Vec<String>>,
     append_header: bool,
 }
@@ -48,7 +55,7 @@ impl CSVLogger {
             filename: filename.as_ref().to_path_buf(),
             separator: ',',
             append: false,
-            file: None,
+            text: None,
             keys: None,
             append_header: true,
         }
@@ -90,16 +97,28 @@ impl CSVLogger {
             .collect::<Vec<_>>()
             .join(&sep)
             + "\r\n";
-        let file = self
-            .file
-            .as_mut()
-            .expect("the file is opened in on_train_begin");
-        let res = file.write_all(line.as_bytes()).and_then(|_| file.flush());
-        res.map_err(|e| self.io(e))
+        let Some(text) = self.text.as_mut() else {
+            return Err(not_open(&self.filename));
+        };
+        let before = text.len();
+        text.extend_from_slice(line.as_bytes());
+        let written = write_atomic(&self.filename, text);
+        if written.is_err() {
+            // The file still holds the rows before this one: so does the text.
+            text.truncate(before);
+        }
+        written
     }
 
-    /// The row for `epoch` (and the header before the first row), written and flushed.
+    /// The row for `epoch` (and the header before the first row), written to the file.
+    ///
+    /// Errors: called outside training (before `on_train_begin`), or the file cannot be
+    /// written (the log then keeps its earlier rows).
     pub fn log_epoch(&mut self, epoch: usize, logs: &Logs) -> Result<()> {
+        if self.text.is_none() {
+            // Checked first, so that the columns are not fixed by a refused row.
+            return Err(not_open(&self.filename));
+        }
         if self.keys.is_none() {
             let mut keys: Vec<String> = logs.names().map(str::to_string).collect();
             keys.sort();
@@ -124,6 +143,14 @@ impl CSVLogger {
     }
 }
 
+fn not_open(filename: &Path) -> KerasError {
+    KerasError::InvalidArgument(format!(
+        "CSVLogger({}): a row was logged before training began; give the logger to fit's \
+         callbacks (or call on_train_begin first), which opens the log",
+        filename.display()
+    ))
+}
+
 impl Callback for CSVLogger {
     fn on_train_begin(&mut self, _model: &mut Sequential) -> Result<()> {
         if self.separator == '"' || self.separator == '\r' || self.separator == '\n' {
@@ -138,24 +165,22 @@ impl Callback for CSVLogger {
             std::fs::create_dir_all(dir).map_err(|e| self.io(e))?;
         }
         self.keys = None;
-        self.append_header = true;
-        let file = if self.append {
-            if self.filename.exists() {
-                let f = File::open(&self.filename).map_err(|e| self.io(e))?;
-                let mut first = String::new();
-                BufReader::new(f)
-                    .read_line(&mut first)
-                    .map_err(|e| self.io(e))?;
-                self.append_header = first.is_empty();
-            }
-            OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(&self.filename)
+        let text = if self.append && self.filename.exists() {
+            std::fs::read(&self.filename).map_err(|e| self.io(e))?
         } else {
-            File::create(&self.filename)
+            Vec::new()
         };
-        self.file = Some(file.map_err(|e| self.io(e))?);
+        self.append_header = text.is_empty();
+        // Fails now, not after the first epoch, when the folder cannot take the new log.
+        let dir = match self.filename.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        tempfile::tempfile_in(dir).map_err(|e| KerasError::Io {
+            path: dir.display().to_string(),
+            source: e,
+        })?;
+        self.text = Some(text);
         Ok(())
     }
 
@@ -164,7 +189,7 @@ impl Callback for CSVLogger {
     }
 
     fn on_train_end(&mut self, _model: &mut Sequential, _logs: &Logs) -> Result<()> {
-        self.file = None;
+        self.text = None;
         Ok(())
     }
 }
@@ -260,6 +285,29 @@ mod tests {
         assert_eq!(
             std::fs::read_to_string(&path).unwrap(),
             "epoch,loss,val_loss\r\n0,3.0,4.0\r\n"
+        );
+        std::fs::remove_file(&path).unwrap();
+    }
+
+    #[test]
+    fn a_row_before_training_is_an_error_and_nothing_is_written() {
+        let path = temp("early.csv");
+        std::fs::write(&path, "kept\r\n").unwrap();
+        let mut logger = CSVLogger::new(&path).append(true);
+        let err = logger
+            .log_epoch(0, &logs(&[("loss", 1.0)]))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("before training began"), "{err}");
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "kept\r\n");
+        // The refused row fixed nothing: a real run writes its own columns.
+        run(
+            &mut logger,
+            &[(0, logs(&[("loss", 0.5), ("val_loss", 1.0)]))],
+        );
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            "kept\r\n0,0.5,1.0\r\n"
         );
         std::fs::remove_file(&path).unwrap();
     }

@@ -20,7 +20,7 @@ use crate::callbacks::Callback;
 use crate::error::{KerasError, Result};
 use crate::history::Logs;
 use crate::monitor::{AutoRule, MonitorMode};
-use crate::pyfmt::{FormatError, PyValue, format_fields};
+use crate::pyfmt::{FormatError, PyValue, check_pattern, format_fields};
 use crate::sequential::Sequential;
 use std::path::PathBuf;
 
@@ -37,11 +37,15 @@ pub enum SaveFreq {
 ///
 /// ```
 /// use keras_lite::model_checkpoint::ModelCheckpoint;
-/// let ckpt = ModelCheckpoint::new("ckpt/best.weights.safetensors")
+/// let ckpt = ModelCheckpoint::new("ckpt/best.weights.safetensors")?
 ///     .monitor("val_accuracy")
 ///     .save_best_only(true)
 ///     .save_weights_only(true);
 /// assert_eq!(ckpt.saved().len(), 0);
+/// // A pattern that could never make a file name is refused at once.
+/// let err = ModelCheckpoint::new("w.{epoch:099999999999d}.safetensors").unwrap_err();
+/// assert!(err.to_string().contains("over the limit of 255"));
+/// # Ok::<(), keras_lite::KerasError>(())
 /// ```
 #[derive(Debug, Clone)]
 pub struct ModelCheckpoint {
@@ -64,8 +68,20 @@ pub struct ModelCheckpoint {
 impl ModelCheckpoint {
     /// Saves to `filepath` (a pattern, see the module docs) at the end of every epoch,
     /// watching `val_loss` for `save_best_only`.
-    pub fn new(filepath: &str) -> Self {
-        ModelCheckpoint {
+    ///
+    /// Errors: a malformed pattern (an unclosed brace, an unsupported spec) or a width or
+    /// precision over [`crate::pyfmt::MAX_WIDTH`]; the names in it are checked when filled.
+    pub fn new(filepath: &str) -> Result<Self> {
+        check_pattern(filepath).map_err(|e| {
+            let reason = match e {
+                FormatError::MissingKey(k) => k,
+                FormatError::Pattern(p) => p,
+            };
+            KerasError::InvalidArgument(format!(
+                "ModelCheckpoint: the filepath \"{filepath}\" cannot name files: {reason}"
+            ))
+        })?;
+        Ok(ModelCheckpoint {
             filepath: filepath.to_string(),
             monitor: "val_loss".to_string(),
             verbose: 0,
@@ -79,7 +95,7 @@ impl ModelCheckpoint {
             batches_since_save: 0,
             last_batch_seen: None,
             saved: Vec::new(),
-        }
+        })
     }
 
     /// The logged value that decides "best" (`"val_loss"` by default).
@@ -318,17 +334,18 @@ mod tests {
 
     #[test]
     fn paths_are_formatted_from_epoch_batch_and_logs() {
-        let c = ModelCheckpoint::new("ckpt/w.{epoch:02d}-{val_loss:.2f}.st");
+        let c = ModelCheckpoint::new("ckpt/w.{epoch:02d}-{val_loss:.2f}.st").unwrap();
         let p = c
             .file_path(4, None, &logs(&[("loss", 0.5), ("val_loss", 0.3456)]))
             .unwrap();
         assert_eq!(p, PathBuf::from("ckpt/w.05-0.35.st"));
-        let c = ModelCheckpoint::new("b{batch}.st");
+        let c = ModelCheckpoint::new("b{batch}.st").unwrap();
         assert_eq!(
             c.file_path(0, Some(9), &logs(&[])).unwrap(),
             PathBuf::from("b10.st")
         );
         let err = ModelCheckpoint::new("w.{val_acc:.2f}")
+            .unwrap()
             .file_path(0, None, &logs(&[("loss", 1.0)]))
             .unwrap_err()
             .to_string();
@@ -340,7 +357,9 @@ mod tests {
 
     #[test]
     fn save_best_only_saves_on_improvement_with_keras_messages() {
-        let mut c = ModelCheckpoint::new("best.st").save_best_only(true);
+        let mut c = ModelCheckpoint::new("best.st")
+            .unwrap()
+            .save_best_only(true);
         let mut writes = Vec::new();
         let mut save = |p: &std::path::Path, w: bool| {
             writes.push((p.to_path_buf(), w));
@@ -377,6 +396,7 @@ mod tests {
     #[test]
     fn accuracy_is_maximised_and_every_epoch_saves_without_best_only() {
         let mut c = ModelCheckpoint::new("a.st")
+            .unwrap()
             .monitor("val_acc")
             .save_best_only(true);
         assert_eq!(c.best(), f64::NEG_INFINITY);
@@ -390,7 +410,9 @@ mod tests {
             .unwrap();
         }
         assert_eq!(n, 2);
-        let mut c = ModelCheckpoint::new("e{epoch}.st").save_weights_only(true);
+        let mut c = ModelCheckpoint::new("e{epoch}.st")
+            .unwrap()
+            .save_weights_only(true);
         for e in 0..3 {
             c.decide(e, None, &logs(&[("loss", 1.0)]), &mut |_, w| {
                 assert!(w);

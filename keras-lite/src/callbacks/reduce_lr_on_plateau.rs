@@ -214,7 +214,7 @@ impl Callback for ReduceLROnPlateau {
         };
         if let Some(new_lr) = self.on_value(epoch, current, opt.learning_rate()) {
             // Stored as float32, as Keras' learning-rate variable.
-            opt.set_learning_rate(new_lr as f32 as f64);
+            opt.set_learning_rate(new_lr as f32 as f64)?;
             if self.verbose > 0 {
                 println!(
                     "\nEpoch {}: ReduceLROnPlateau reducing learning rate to {}.",

@@ -119,8 +119,8 @@ impl BatchNormalization {
     /// Parameters: `4 * features` in Keras' count, of which `2 * features` are not trained
     /// (the moving averages) and `gamma`/`beta` only if used.
     pub(crate) fn count_params(&self, features: usize) -> (usize, usize) {
-        let trainable = features * (self.scale as usize + self.center as usize);
-        (trainable, 2 * features)
+        let trainable = features.saturating_mul(self.scale as usize + self.center as usize);
+        (trainable, features.saturating_mul(2))
     }
 
     /// Creates the weights for `features` inputs.

@@ -190,7 +190,16 @@ impl Layer {
     pub fn output_shape(&self, input: &[usize]) -> Result<Vec<usize>> {
         match self {
             Layer::InputLayer(_) | Layer::Activation(_) | Layer::Dropout(_) => Ok(input.to_vec()),
-            Layer::Flatten(_) => Ok(vec![input.iter().product()]),
+            Layer::Flatten(_) => crate::sizes::elements(input)
+                .map(|n| vec![n])
+                .ok_or_else(|| {
+                    KerasError::InvalidArgument(format!(
+                        "layer {:?} (Flatten) gets inputs of shape {}, whose size overflows a \
+                     64-bit count",
+                        self.name(),
+                        crate::summary::shape_with_batch(input)
+                    ))
+                }),
             Layer::Dense(d) => {
                 if input.len() != 1 {
                     return Err(KerasError::InvalidArgument(format!(
@@ -219,14 +228,18 @@ impl Layer {
 
     /// Number of weights, trainable or not, as Keras counts them (Dense: `in * units + units`,
     /// or `in * units` without bias; BatchNormalization: `4 * features`, see
-    /// [`Layer::count_non_trainable_params`]).
+    /// [`Layer::count_non_trainable_params`]). Saturates at `usize::MAX` rather than
+    /// overflow (see [`crate::sizes`]).
     pub fn count_params(&self, input: &[usize]) -> usize {
-        let n_in: usize = input.iter().product();
+        let n_in = crate::sizes::elements(input).unwrap_or(usize::MAX);
         match self {
-            Layer::Dense(d) => n_in * d.units + if d.use_bias { d.units } else { 0 },
+            Layer::Dense(d) => {
+                n_in.saturating_mul(d.units)
+                    .saturating_add(if d.use_bias { d.units } else { 0 })
+            }
             Layer::BatchNormalization(bn) => {
                 let (trainable, fixed) = bn.count_params(n_in);
-                trainable + fixed
+                trainable.saturating_add(fixed)
             }
             _ => 0,
         }
@@ -236,7 +249,10 @@ impl Layer {
     /// BatchNormalization's `moving_mean` and `moving_variance` (`2 * features`).
     pub fn count_non_trainable_params(&self, input: &[usize]) -> usize {
         match self {
-            Layer::BatchNormalization(bn) => bn.count_params(input.iter().product()).1,
+            Layer::BatchNormalization(bn) => {
+                bn.count_params(crate::sizes::elements(input).unwrap_or(usize::MAX))
+                    .1
+            }
             _ => 0,
         }
     }
