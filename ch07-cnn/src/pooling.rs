@@ -154,41 +154,47 @@ pub fn max_pool_forward_into<A: Float>(
     let (arg, sa) = as_strided_mut(&mut arg_view).expect("argmax is kept contiguous");
     with_input(x, |xs, sx| {
         with_output(out, |os, so| {
+            let channels_last = sx[1] == 1 && so[1] == 1 && sa[1] == 1;
             for_each_window(g, |n, oh, ow, (ylo, yhi), (xlo, xhi), y0, x0| {
                 let ob = offset(so, [n, 0, oh, ow]);
                 let ab = offset(sa, [n, 0, oh, ow]);
-                let mut first = true;
-                for fy in ylo..yhi {
-                    let iy = (y0 + fy as isize) as usize;
-                    for fx in xlo..xhi {
-                        let ix = (x0 + fx as isize) as usize;
-                        let k = (fy * pw + fx) as u32;
-                        let xb = offset(sx, [n, 0, iy, ix]);
-                        if first {
-                            for ci in 0..c {
-                                os[ob + ci * so[1]] = xs[xb + ci * sx[1]];
-                                arg[ab + ci * sa[1]] = k;
-                            }
-                            first = false;
-                        } else if sx[1] == 1 && so[1] == 1 && sa[1] == 1 {
-                            // channels contiguous (NHWC): three slices walked together
-                            let lanes = os[ob..ob + c].iter_mut().zip(&mut arg[ab..ab + c]);
-                            for ((o, a), &v) in lanes.zip(&xs[xb..xb + c]) {
-                                if v > *o {
-                                    *o = v;
-                                    *a = k;
-                                }
-                            }
-                        } else {
-                            for ci in 0..c {
-                                let v = xs[xb + ci * sx[1]];
-                                let o = &mut os[ob + ci * so[1]];
-                                if v > *o {
-                                    *o = v;
-                                    arg[ab + ci * sa[1]] = k;
-                                }
+                let cell = |fy: usize, fx: usize| {
+                    let (iy, ix) = ((y0 + fy as isize) as usize, (x0 + fx as isize) as usize);
+                    (offset(sx, [n, 0, iy, ix]), (fy * pw + fx) as u32)
+                };
+                if channels_last {
+                    // Window cells outer, the C contiguous channels inner; branch-free
+                    // selects, since random data mispredicts an `if` half of the time.
+                    let (o, a) = (&mut os[ob..ob + c], &mut arg[ab..ab + c]);
+                    let (xb, k) = cell(ylo, xlo);
+                    o.copy_from_slice(&xs[xb..xb + c]);
+                    a.fill(k);
+                    for fy in ylo..yhi {
+                        for fx in xlo..xhi {
+                            let (xb, k) = cell(fy, fx);
+                            for ((o, a), &v) in o.iter_mut().zip(a.iter_mut()).zip(&xs[xb..]) {
+                                let better = v > *o;
+                                *o = if better { v } else { *o };
+                                *a = if better { k } else { *a };
                             }
                         }
+                    }
+                } else {
+                    // Any other layout (the book's NCHW): one channel's window at a time.
+                    for ci in 0..c {
+                        let (xb, k0) = cell(ylo, xlo);
+                        let (mut best, mut best_k) = (xs[xb + ci * sx[1]], k0);
+                        for fy in ylo..yhi {
+                            for fx in xlo..xhi {
+                                let (xb, k) = cell(fy, fx);
+                                let v = xs[xb + ci * sx[1]];
+                                let better = v > best;
+                                best = if better { v } else { best };
+                                best_k = if better { k } else { best_k };
+                            }
+                        }
+                        os[ob + ci * so[1]] = best;
+                        arg[ab + ci * sa[1]] = best_k;
                     }
                 }
             });
@@ -211,32 +217,44 @@ pub fn max_pool_backward_into<A: Float>(
     check_output("max pooling backward: argmax", argmax.shape(), g)?;
     g.check_input("max pooling backward: dx", dx.shape())?;
     let (c, pw, window) = (g.c(), g.filter_w(), g.filter_h() * g.filter_w());
-    if let Some(&k) = argmax.iter().find(|&&k| k as usize >= window) {
-        return Err(GeometryError(format!(
-            "max pooling backward: argmax holds window index {k} but the window has {window} \
-             cells; pass the argmax of the forward with the same geometry"
-        )));
-    }
     let arg_view = argmax.view();
     with_input(arg_view, |arg, sa| {
+        let largest = arg.iter().copied().max().unwrap_or(0) as usize;
+        if largest >= window {
+            return Err(GeometryError(format!(
+                "max pooling backward: argmax holds window index {largest} but the window has \
+                 {window} cells; pass the argmax of the forward with the same geometry"
+            )));
+        }
         with_input(dout, |ds, sd| {
             with_output(dx, |xs, sx| {
                 xs.fill(A::zero());
+                // Where each window cell k lies from the window's corner, looked up rather
+                // than divided out per element.
+                let cell_offset = |k: usize| ((k / pw) * sx[2] + (k % pw) * sx[3]) as isize;
+                let mut table = [0isize; 64];
+                for (k, t) in table.iter_mut().enumerate().take(window) {
+                    *t = cell_offset(k);
+                }
                 for_each_window(g, |n, oh, ow, _, _, y0, x0| {
                     let db = offset(sd, [n, 0, oh, ow]);
                     let ab = offset(sa, [n, 0, oh, ow]);
+                    let corner = (n * sx[0]) as isize + y0 * sx[2] as isize + x0 * sx[3] as isize;
                     for ci in 0..c {
                         let k = arg[ab + ci * sa[1]] as usize;
-                        let iy = (y0 + (k / pw) as isize) as usize;
-                        let ix = (x0 + (k % pw) as isize) as usize;
-                        let slot = &mut xs[offset(sx, [n, ci, iy, ix])];
+                        let cell = if k < table.len() {
+                            table[k]
+                        } else {
+                            cell_offset(k)
+                        };
+                        let slot = &mut xs[(corner + cell) as usize + ci * sx[1]];
                         *slot = *slot + ds[db + ci * sd[1]];
                     }
                 });
             });
         });
-    });
-    Ok(())
+        Ok(())
+    })
 }
 
 /// Average pooling forward: `out[n, c, oh, ow]` = the mean of the window's input cells
