@@ -356,19 +356,99 @@ pub fn im2col_into<A: Float>(
     g: &Conv2dGeometry,
     col: &mut Array2<A>,
 ) -> Result<(), GeometryError> {
-    g.check_input("im2col: the input", x.shape())?;
+    im2col_with(Order::Book, x, g, col)
+}
+
+/// The column order of a `col` matrix, and with it the axis order of the 4-D view.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Order {
+    /// The book's: input (N, C, H, W), columns (c, fh, fw).
+    Book,
+    /// Keras': input (N, H, W, C), columns (fh, fw, c).
+    ChannelsLast,
+}
+
+impl Order {
+    /// An error unless `shape` is the geometry's input in this order.
+    fn check(self, g: &Conv2dGeometry, what: &str, shape: &[usize]) -> Result<(), GeometryError> {
+        match self {
+            Order::Book => g.check_input(what, shape),
+            Order::ChannelsLast => {
+                let expected = [g.n, g.h, g.w, g.c];
+                if shape != expected {
+                    return Err(GeometryError(format!(
+                        "{what} has shape {shape:?} but the geometry is for (N, H, W, C) = \
+                         {expected:?}"
+                    )));
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+/// `im2col` in either column order: the shared checks, buffer and two-core split.
+fn im2col_with<A: Float>(
+    order: Order,
+    x: ArrayView4<'_, A>,
+    g: &Conv2dGeometry,
+    col: &mut Array2<A>,
+) -> Result<(), GeometryError> {
+    order.check(g, "im2col: the input", x.shape())?;
     let (rows, cols) = g.col_shape();
     if col.dim() != (rows, cols) || !col.is_standard_layout() {
         *col = Array2::zeros((rows, cols));
     }
     let Some((src, st)) = as_strided(&x) else {
         let standard = x.as_standard_layout();
-        return im2col_into(standard.view(), g, col);
+        return im2col_with(order, standard.view(), g, col);
     };
     let dst = col.as_slice_mut().expect("col is row-major");
     let per_image = g.out_h * g.out_w * cols;
     over_images(g.n, per_image, dst, true, |n, rows| {
-        im2col_image(&src[n * st[0]..], st, g, &mut rows[..per_image]);
+        let (img, rows) = (&src[n * st[0]..], &mut rows[..per_image]);
+        match order {
+            Order::Book => im2col_image(img, st, g, rows),
+            Order::ChannelsLast => im2col_image_channels_last(img, st, g, rows),
+        }
+    });
+    Ok(())
+}
+
+/// `col2im` in either column order: the shared checks, zeroing and two-core split.
+fn col2im_with<A: Float>(
+    order: Order,
+    col: ArrayView2<'_, A>,
+    g: &Conv2dGeometry,
+    mut out: ArrayViewMut4<'_, A>,
+) -> Result<(), GeometryError> {
+    order.check(g, "col2im: the output", out.shape())?;
+    if col.dim() != g.col_shape() {
+        return Err(GeometryError(format!(
+            "col2im: col has shape {:?} but the geometry needs {:?} (N*OH*OW, C*FH*FW)",
+            col.dim(),
+            g.col_shape()
+        )));
+    }
+    let col = col.as_standard_layout();
+    let src = col.as_slice().expect("standard layout");
+    let shape = [out.shape()[1], out.shape()[2], out.shape()[3]];
+    let Some((dst, st)) = as_strided_mut(&mut out) else {
+        let mut standard = Array4::zeros(out.raw_dim());
+        col2im_with(order, col.view(), g, standard.view_mut())?;
+        out.assign(&standard);
+        return Ok(());
+    };
+    dst.fill(A::zero());
+    let per_image = g.out_h * g.out_w * g.c * g.filter_h * g.filter_w;
+    // The span of one image's elements: images are disjoint blocks when N is the outer axis.
+    let span = (1..4).map(|k| (shape[k - 1] - 1) * st[k]).sum::<usize>() + 1;
+    over_images(g.n, st[0], dst, span <= st[0], |n, img| {
+        let rows = &src[n * per_image..(n + 1) * per_image];
+        match order {
+            Order::Book => col2im_image(rows, st, g, img),
+            Order::ChannelsLast => col2im_image_channels_last(rows, st, g, img),
+        }
     });
     Ok(())
 }
@@ -471,32 +551,9 @@ fn im2col_image<A: Float>(img: &[A], st: [usize; 4], g: &Conv2dGeometry, dst: &m
 pub fn col2im_into<A: Float>(
     col: ArrayView2<'_, A>,
     g: &Conv2dGeometry,
-    mut out: ArrayViewMut4<'_, A>,
+    out: ArrayViewMut4<'_, A>,
 ) -> Result<(), GeometryError> {
-    g.check_input("col2im: the output", out.shape())?;
-    if col.dim() != g.col_shape() {
-        return Err(GeometryError(format!(
-            "col2im: col has shape {:?} but the geometry needs {:?} (N*OH*OW, C*FH*FW)",
-            col.dim(),
-            g.col_shape()
-        )));
-    }
-    let col = col.as_standard_layout();
-    let src = col.as_slice().expect("standard layout");
-    let Some((dst, st)) = as_strided_mut(&mut out) else {
-        let mut standard = Array4::zeros(out.raw_dim());
-        col2im_into(col.view(), g, standard.view_mut())?;
-        out.assign(&standard);
-        return Ok(());
-    };
-    dst.fill(A::zero());
-    let per_image = g.out_h * g.out_w * g.c * g.filter_h * g.filter_w;
-    // The span of one image's elements: images are disjoint blocks when N is the outer axis.
-    let span = (g.c - 1) * st[1] + (g.h - 1) * st[2] + (g.w - 1) * st[3] + 1;
-    over_images(g.n, st[0], dst, span <= st[0], |n, img| {
-        col2im_image(&src[n * per_image..(n + 1) * per_image], st, g, img);
-    });
-    Ok(())
+    col2im_with(Order::Book, col, g, out)
 }
 
 /// Adds the OH*OW rows `rows` of one image onto `img` (which starts at the image's first
@@ -566,37 +623,56 @@ pub fn im2col_channels_last_into<A: Float>(
     g: &Conv2dGeometry,
     col: &mut Array2<A>,
 ) -> Result<(), GeometryError> {
-    check_channels_last(g, "im2col_channels_last: the input", x.shape())?;
-    let (rows, cols) = g.col_shape();
-    if col.dim() != (rows, cols) || !col.is_standard_layout() {
-        *col = Array2::zeros((rows, cols));
+    im2col_with(Order::ChannelsLast, x, g, col)
+}
+
+/// The rows of one image in (fh, fw, c) order: one copy per window row when the input's
+/// pixels are contiguous.
+fn im2col_image_channels_last<A: Float>(
+    img: &[A],
+    st: [usize; 4],
+    g: &Conv2dGeometry,
+    rows: &mut [A],
+) {
+    if g.pad != Padding::default() {
+        rows.fill(A::zero());
     }
-    let Some((src, st)) = as_strided(&x) else {
-        let standard = x.as_standard_layout();
-        return im2col_channels_last_into(standard.view(), g, col);
-    };
-    let dst = col.as_slice_mut().expect("col is row-major");
-    let per_image = g.out_h * g.out_w * cols;
-    let padded = g.pad != Padding::default();
-    over_images(g.n, per_image, dst, true, |n, rows| {
-        let (img, rows) = (&src[n * st[0]..], &mut rows[..per_image]);
-        if padded {
-            rows.fill(A::zero());
-        }
-        channels_last_segments(g, st, |start, len, base, contiguous| {
-            let seg = &mut rows[start..start + len];
-            if contiguous {
-                seg.copy_from_slice(&img[base..base + len]);
-            } else {
-                for (j, px) in seg.chunks_exact_mut(g.c).enumerate() {
-                    for (ci, v) in px.iter_mut().enumerate() {
-                        *v = img[base + j * st[2] + ci * st[3]];
-                    }
+    channels_last_segments(g, st, |start, len, base, contiguous| {
+        let seg = &mut rows[start..start + len];
+        if contiguous {
+            seg.copy_from_slice(&img[base..base + len]);
+        } else {
+            for (j, px) in seg.chunks_exact_mut(g.c).enumerate() {
+                for (ci, v) in px.iter_mut().enumerate() {
+                    *v = img[base + j * st[2] + ci * st[3]];
                 }
             }
-        });
+        }
     });
-    Ok(())
+}
+
+/// The mirror of [`im2col_image_channels_last`]: adds one image's rows onto `img`.
+fn col2im_image_channels_last<A: Float>(
+    rows: &[A],
+    st: [usize; 4],
+    g: &Conv2dGeometry,
+    img: &mut [A],
+) {
+    channels_last_segments(g, st, |start, len, base, contiguous| {
+        let seg = &rows[start..start + len];
+        if contiguous {
+            for (o, &v) in img[base..base + len].iter_mut().zip(seg) {
+                *o = *o + v;
+            }
+        } else {
+            for (j, px) in seg.chunks_exact(g.c).enumerate() {
+                for (ci, &v) in px.iter().enumerate() {
+                    let o = &mut img[base + j * st[2] + ci * st[3]];
+                    *o = *o + v;
+                }
+            }
+        }
+    });
 }
 
 /// The window rows of one image in channels-last order: calls `f(start, len, base,
@@ -638,60 +714,9 @@ fn channels_last_segments(
 pub fn col2im_channels_last_into<A: Float>(
     col: ArrayView2<'_, A>,
     g: &Conv2dGeometry,
-    mut out: ArrayViewMut4<'_, A>,
+    out: ArrayViewMut4<'_, A>,
 ) -> Result<(), GeometryError> {
-    check_channels_last(g, "col2im_channels_last: the output", out.shape())?;
-    if col.dim() != g.col_shape() {
-        return Err(GeometryError(format!(
-            "col2im_channels_last: col has shape {:?} but the geometry needs {:?} (N*OH*OW, FH*FW*C)",
-            col.dim(),
-            g.col_shape()
-        )));
-    }
-    let col = col.as_standard_layout();
-    let src = col.as_slice().expect("standard layout");
-    let Some((dst, st)) = as_strided_mut(&mut out) else {
-        let mut standard = Array4::zeros(out.raw_dim());
-        col2im_channels_last_into(col.view(), g, standard.view_mut())?;
-        out.assign(&standard);
-        return Ok(());
-    };
-    dst.fill(A::zero());
-    let per_image = g.out_h * g.out_w * g.c * g.filter_h * g.filter_w;
-    let span = (g.h - 1) * st[1] + (g.w - 1) * st[2] + (g.c - 1) * st[3] + 1;
-    over_images(g.n, st[0], dst, span <= st[0], |n, img| {
-        let rows = &src[n * per_image..(n + 1) * per_image];
-        channels_last_segments(g, st, |start, len, base, contiguous| {
-            let seg = &rows[start..start + len];
-            if contiguous {
-                for (o, &v) in img[base..base + len].iter_mut().zip(seg) {
-                    *o = *o + v;
-                }
-            } else {
-                for (j, px) in seg.chunks_exact(g.c).enumerate() {
-                    for (ci, &v) in px.iter().enumerate() {
-                        let o = &mut img[base + j * st[2] + ci * st[3]];
-                        *o = *o + v;
-                    }
-                }
-            }
-        });
-    });
-    Ok(())
-}
-
-fn check_channels_last(
-    g: &Conv2dGeometry,
-    what: &str,
-    shape: &[usize],
-) -> Result<(), GeometryError> {
-    let expected = [g.n, g.h, g.w, g.c];
-    if shape != expected {
-        return Err(GeometryError(format!(
-            "{what} has shape {shape:?} but the geometry is for (N, H, W, C) = {expected:?}"
-        )));
-    }
-    Ok(())
+    col2im_with(Order::ChannelsLast, col, g, out)
 }
 
 /// The book's `im2col(input_data, filter_h, filter_w, stride=1, pad=0)`: (N, C, H, W) ->
