@@ -27,8 +27,13 @@
 //! Options (the book's settings in brackets): `--epochs N` [20], `--batch-size N` [100],
 //! `--lr X` [0.001], `--train-size N` [all 60000], `--test-size N` [all 10000],
 //! `--evaluate-samples N` [1000], `--seed N` [0]. Short: `--epochs 1 --train-size 1000
-//! --test-size 500`. The book's full run takes about 10 minutes here (release build, 2 shared
-//! cores): see the crate's README row.
+//! --test-size 500`.
+//!
+//! Measured here (release build, f32, seed 0; the machine was shared, so the CPU time is the
+//! figure to compare): 5 epochs took 195 s of CPU (39 s per epoch) and reached test accuracy
+//! 0.8891 on all 10000 test images (wall clock 519 s, the process getting 37% of a core). The
+//! book's 20 epochs are therefore about 13 minutes of CPU. The book reports about 0.99 on
+//! MNIST; Fashion-MNIST is harder.
 //!
 //! Run: `cargo run --release -p ch07-cnn --example train_convnet`
 

@@ -77,9 +77,12 @@ fn check_output(what: &str, shape: &[usize], g: &Conv2dGeometry) -> Result<(), G
 /// kernels write it in the order they walk the input.
 fn ensure_argmax(argmax: &mut Array4<u32>, g: &Conv2dGeometry, channels_last: bool) {
     let (n, c, oh, ow) = pool_output_shape(g);
-    let fits = argmax.dim() == (n, c, oh, ow)
-        && argmax.is_standard_layout() != channels_last
-        && argmax.as_slice_memory_order().is_some();
+    let layout_fits = if channels_last {
+        argmax.strides()[1] == 1 && argmax.as_slice_memory_order().is_some()
+    } else {
+        argmax.is_standard_layout()
+    };
+    let fits = argmax.dim() == (n, c, oh, ow) && layout_fits;
     if !fits {
         *argmax = if channels_last {
             Array4::zeros((n, oh, ow, c)).permuted_axes([0, 3, 1, 2])
@@ -172,7 +175,10 @@ pub fn max_pool_forward_into<A: Float>(
 }
 
 /// Max pooling with the channels contiguous (NHWC): window cells outer, the C channels
-/// inner, with branch-free selects (random data mispredicts an `if` half of the time).
+/// inner. Two vectorizable passes instead of one with a data-dependent branch (random data
+/// mispredicts it half the time, and a select on two arrays of different types is not
+/// vectorized): the maxima first, then the window walked backwards so that the FIRST cell
+/// holding each maximum is the last one written.
 fn max_pool_channels_last<A: Float>(
     g: &Conv2dGeometry,
     (xs, sx): (&[A], [usize; 4]),
@@ -185,19 +191,25 @@ fn max_pool_channels_last<A: Float>(
         let ab = offset(sa, [n, 0, oh, ow]);
         let cell = |fy: usize, fx: usize| {
             let (iy, ix) = ((y0 + fy as isize) as usize, (x0 + fx as isize) as usize);
-            (offset(sx, [n, 0, iy, ix]), (fy * pw + fx) as u32)
+            let xb = offset(sx, [n, 0, iy, ix]);
+            (&xs[xb..xb + c], (fy * pw + fx) as u32)
         };
         let (o, a) = (&mut os[ob..ob + c], &mut arg[ab..ab + c]);
-        let (xb, k) = cell(ylo, xlo);
-        o.copy_from_slice(&xs[xb..xb + c]);
-        a.fill(k);
+        let (first, k0) = cell(ylo, xlo);
+        o.copy_from_slice(first);
         for fy in ylo..yhi {
             for fx in xlo..xhi {
-                let (xb, k) = cell(fy, fx);
-                for ((o, a), &v) in o.iter_mut().zip(a.iter_mut()).zip(&xs[xb..]) {
-                    let better = v > *o;
-                    *o = if better { v } else { *o };
-                    *a = if better { k } else { *a };
+                for (o, &v) in o.iter_mut().zip(cell(fy, fx).0) {
+                    *o = if v > *o { v } else { *o };
+                }
+            }
+        }
+        a.fill(k0); // also what a NaN in the first cell keeps
+        for fy in (ylo..yhi).rev() {
+            for fx in (xlo..xhi).rev() {
+                let (x, k) = cell(fy, fx);
+                for ((a, &m), &v) in a.iter_mut().zip(o.iter()).zip(x) {
+                    *a = if v == m { k } else { *a };
                 }
             }
         }

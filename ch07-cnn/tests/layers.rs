@@ -319,6 +319,40 @@ fn max_pooling_ties_go_to_the_first_maximum_in_row_major_order() {
     assert_eq!(dx, array![[[[2.0, 0.0, 0.0, 3.0], [0.0, 0.0, 0.0, 0.0]]]]);
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(100))]
+
+    /// Many ties (values 0, 1, 2): the channels-last kernel picks the same first maximum as
+    /// the plane-by-plane one.
+    #[test]
+    fn max_pooling_tie_rule_is_the_same_on_every_layout(
+        (n, c, h, w) in (1usize..3, 1usize..6, 2usize..7, 2usize..7),
+        (ph, pw, s) in (1usize..4, 1usize..4, 1usize..3),
+        seed in 0u64..1000,
+    ) {
+        prop_assume!(ph <= h && pw <= w);
+        let x = distinct((n, c, h, w), seed).mapv(|v| (v / 0.3).round().abs() % 3.0);
+        let g = Conv2dGeometry::new((n, c, h, w), (ph, pw), (s, s), Padding::default()).unwrap();
+        let oshape = (n, c, g.out_h(), g.out_w());
+        let (mut out1, mut arg1) = (Array4::zeros(oshape), Array4::zeros((0, 0, 0, 0)));
+        max_pool_forward_into(x.view(), &g, out1.view_mut(), &mut arg1).unwrap();
+        let nhwc = x.view().permuted_axes([0, 2, 3, 1]).as_standard_layout().into_owned();
+        let mut out2 = Array4::zeros((n, g.out_h(), g.out_w(), c));
+        let mut arg2 = Array4::zeros((0, 0, 0, 0));
+        let xv = nhwc.view().permuted_axes([0, 3, 1, 2]);
+        max_pool_forward_into(xv, &g, out2.view_mut().permuted_axes([0, 3, 1, 2]), &mut arg2).unwrap();
+        prop_assert_eq!(out2.view().permuted_axes([0, 3, 1, 2]), out1.view());
+        prop_assert_eq!(&arg1, &arg2);
+        // and the winner is the first maximum in row-major window order
+        for ((ni, ci, i, j), &k) in arg1.indexed_iter() {
+            let (k, m) = (k as usize, out1[[ni, ci, i, j]]);
+            let at = |q: usize| x[[ni, ci, i * s + q / pw, j * s + q % pw]];
+            prop_assert_eq!(at(k), m);
+            prop_assert!((0..k).all(|q| at(q) < m));
+        }
+    }
+}
+
 #[test]
 fn padded_cells_never_win_and_are_not_averaged() {
     // All-negative input, "same" padding: a zero-padded max would return 0.
@@ -435,4 +469,20 @@ fn eval_forward_keeps_nothing_and_first_layer_skips_dx() {
         r.is_err(),
         "backward after an Eval forward is a programmer error"
     );
+}
+
+#[test]
+fn pooling_keeps_its_argmax_buffer_at_a_fixed_shape() {
+    // Channels-last input, and a window covering the whole image (a 1x1 output).
+    for (h, w) in [(6, 6), (2, 2)] {
+        let x = distinct((3, h, w, 4), 1);
+        let xv = x.view().permuted_axes([0, 3, 1, 2]);
+        let g = Conv2dGeometry::new((3, 4, h, w), (2, 2), (2, 2), Padding::default()).unwrap();
+        let mut out = Array4::zeros((3, 4, g.out_h(), g.out_w()));
+        let mut argmax = Array4::zeros((0, 0, 0, 0));
+        max_pool_forward_into(xv, &g, out.view_mut(), &mut argmax).unwrap();
+        let before = argmax.as_ptr();
+        max_pool_forward_into(xv, &g, out.view_mut(), &mut argmax).unwrap();
+        assert_eq!(argmax.as_ptr(), before, "no reallocation at the same shape");
+    }
 }
