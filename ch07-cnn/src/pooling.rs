@@ -46,7 +46,7 @@ pub fn check_pool_geometry(g: &Conv2dGeometry) -> Result<(), GeometryError> {
             g.filter_w()
         )));
     }
-    if u32::try_from(g.filter_h() * g.filter_w()).is_err() {
+    if g.filter_h() * g.filter_w() > 1 << 24 {
         return Err(GeometryError(format!(
             "pooling: a {}x{} window is too large",
             g.filter_h(),
@@ -204,13 +204,28 @@ fn max_pool_channels_last<A: Float>(
                 }
             }
         }
-        a.fill(k0); // also what a NaN in the first cell keeps
-        for fy in (ylo..yhi).rev() {
-            for fx in (xlo..xhi).rev() {
-                let (x, k) = cell(fy, fx);
-                for ((a, &m), &v) in a.iter_mut().zip(o.iter()).zip(x) {
-                    *a = if v == m { k } else { *a };
+        // The window index is carried as a float (exact: windows have < 2^24 cells), and the
+        // first cell holding the maximum is a running minimum of "index if it holds the
+        // maximum, else NONE": compares and selects on one lane type, which vectorize.
+        const CHUNK: usize = 64;
+        let none = A::of(f64::from(1u32 << 24));
+        for c0 in (0..c).step_by(CHUNK) {
+            let len = CHUNK.min(c - c0);
+            let mut first = [none; CHUNK];
+            let (first, maxima) = (&mut first[..len], &o[c0..c0 + len]);
+            for fy in ylo..yhi {
+                for fx in xlo..xhi {
+                    let (x, k) = cell(fy, fx);
+                    let k = A::of(f64::from(k));
+                    for ((f, &m), &v) in first.iter_mut().zip(maxima).zip(&x[c0..c0 + len]) {
+                        let candidate = if v == m { k } else { none };
+                        *f = if candidate < *f { candidate } else { *f };
+                    }
                 }
+            }
+            for (a, &f) in a[c0..c0 + len].iter_mut().zip(first.iter()) {
+                // NONE only when the maximum is a NaN (from the first cell): keep that cell
+                *a = if f == none { k0 } else { f.as_f64() as u32 };
             }
         }
     });
