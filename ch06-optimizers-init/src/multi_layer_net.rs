@@ -42,6 +42,7 @@
 use crate::batch_norm::BatchNormalization;
 use crate::dropout::{Dropout, DropoutForm};
 use crate::optimizer::{Optimizer, grad_sq_norm};
+use crate::trainer::TrainableNet;
 use crate::weight_init::WeightInitStd;
 use ch03_activations::{Activation, Float};
 use ch04_loss_gradient::{Labels, LossError};
@@ -356,17 +357,7 @@ impl<A: Float> MultiLayerNet<A> {
     /// One optimizer step over every parameter (`optimizer.update(params, grads)`), with the
     /// gradients of the last [`MultiLayerNet::gradient`]. Allocates nothing.
     pub fn update(&mut self, optimizer: &mut dyn Optimizer<A>) {
-        if optimizer.needs_global_norm() {
-            let mut sum_sq = 0.0;
-            self.for_each_param(&mut |p| sum_sq += grad_sq_norm(&p.grad));
-            optimizer.set_global_norm(sum_sq.sqrt());
-        }
-        optimizer.begin_step();
-        let mut index = 0;
-        self.for_each_param(&mut |p| {
-            optimizer.update_param(index, p);
-            index += 1;
-        });
+        TrainableNet::update(self, optimizer)
     }
 
     /// The weight matrices `W_1 ... W_L` (for histograms and weight-decay checks).

@@ -39,11 +39,11 @@
 
 use crate::book;
 use crate::multi_layer_net::MultiLayerNet;
-use crate::optimizer::{Optimizer, OptimizerError};
+use crate::optimizer::{Optimizer, OptimizerError, grad_sq_norm};
 use ch03_activations::Float;
 use ch04_loss_gradient::{Labels, LossError};
-use ch05_backprop::{Mode, ensure_shape};
-use ndarray::{Array1, ArrayView1, ArrayView2, s};
+use ch05_backprop::{Mode, ParamMut, ensure_shape};
+use ndarray::{Array1, ArrayRef2, ArrayView1, ArrayView2, s};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use std::io::{IsTerminal, Write};
@@ -102,9 +102,65 @@ pub enum TrainError {
     Loss(#[from] LossError),
 }
 
-/// Trains a [`MultiLayerNet`] on class-index labels; keeps the book's three lists.
-pub struct Trainer<'a, A: Float> {
-    network: &'a mut MultiLayerNet<A>,
+/// What the trainer calls on a network: the methods the book's `Trainer` calls on
+/// `MultiLayerNet`, `MultiLayerNetExtend` or chapter 7's `SimpleConvNet`. Inputs are rows
+/// (N, input_size) (images flattened), labels class indices or one-hot.
+pub trait TrainableNet<A: Float> {
+    /// The width of one input row.
+    fn input_size(&self) -> usize;
+    /// The number of classes.
+    fn output_size(&self) -> usize;
+    /// Backprop: the loss (training mode) and every parameter's gradient.
+    fn gradient(&mut self, x: &ArrayRef2<A>, t: Labels<'_, A>) -> Result<A, LossError>;
+    /// Visits every parameter (value and gradient), always in the same order.
+    fn for_each_param(&mut self, f: &mut dyn FnMut(ParamMut<'_, A>));
+    /// The loss on a batch.
+    fn loss(&mut self, x: &ArrayRef2<A>, t: Labels<'_, A>, mode: Mode) -> Result<A, LossError>;
+    /// The fraction of rows classified as labelled (inference mode).
+    fn accuracy(&mut self, x: &ArrayRef2<A>, t: Labels<'_, A>) -> Result<f64, LossError>;
+
+    /// One optimizer step over every parameter (`optimizer.update(params, grads)`), with the
+    /// gradients of the last [`TrainableNet::gradient`]. Allocates nothing.
+    fn update(&mut self, optimizer: &mut dyn Optimizer<A>) {
+        if optimizer.needs_global_norm() {
+            let mut sum_sq = 0.0;
+            self.for_each_param(&mut |p| sum_sq += grad_sq_norm(&p.grad));
+            optimizer.set_global_norm(sum_sq.sqrt());
+        }
+        optimizer.begin_step();
+        let mut index = 0;
+        self.for_each_param(&mut |p| {
+            optimizer.update_param(index, p);
+            index += 1;
+        });
+    }
+}
+
+impl<A: Float> TrainableNet<A> for MultiLayerNet<A> {
+    fn input_size(&self) -> usize {
+        self.config().input_size
+    }
+    fn output_size(&self) -> usize {
+        self.config().output_size
+    }
+    fn gradient(&mut self, x: &ArrayRef2<A>, t: Labels<'_, A>) -> Result<A, LossError> {
+        MultiLayerNet::gradient(self, x, t)
+    }
+    fn for_each_param(&mut self, f: &mut dyn FnMut(ParamMut<'_, A>)) {
+        MultiLayerNet::for_each_param(self, f)
+    }
+    fn loss(&mut self, x: &ArrayRef2<A>, t: Labels<'_, A>, mode: Mode) -> Result<A, LossError> {
+        MultiLayerNet::loss(self, x, t, mode)
+    }
+    fn accuracy(&mut self, x: &ArrayRef2<A>, t: Labels<'_, A>) -> Result<f64, LossError> {
+        MultiLayerNet::accuracy(self, x, t)
+    }
+}
+
+/// Trains a network ([`MultiLayerNet`] unless said otherwise) on class-index labels; keeps
+/// the book's three lists.
+pub struct Trainer<'a, A: Float, N: TrainableNet<A> + ?Sized = MultiLayerNet<A>> {
+    network: &'a mut N,
     x_train: ArrayView2<'a, A>,
     t_train: ArrayView1<'a, usize>,
     x_test: ArrayView2<'a, A>,
@@ -125,19 +181,19 @@ pub struct Trainer<'a, A: Float> {
     pub test_acc_list: Vec<f64>,
 }
 
-impl<'a, A: Float> Trainer<'a, A> {
+impl<'a, A: Float, N: TrainableNet<A> + ?Sized> Trainer<'a, A, N> {
     /// Checks the data (rows match labels, labels below the output size, widths match the
     /// network) and the settings, and builds the optimizer by name.
     pub fn new(
-        network: &'a mut MultiLayerNet<A>,
+        network: &'a mut N,
         x_train: ArrayView2<'a, A>,
         t_train: ArrayView1<'a, usize>,
         x_test: ArrayView2<'a, A>,
         t_test: ArrayView1<'a, usize>,
         config: TrainerConfig,
     ) -> Result<Self, TrainError> {
-        let input = network.config().input_size;
-        let classes = network.config().output_size;
+        let input = network.input_size();
+        let classes = network.output_size();
         for (what, x, t) in [("train", &x_train, &t_train), ("test", &x_test, &t_test)] {
             if x.nrows() == 0 {
                 return Err(TrainError::Data(format!("the {what} data is empty")));

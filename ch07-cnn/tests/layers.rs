@@ -1,0 +1,438 @@
+//! Convolution and Pooling: gradient checks in f64 against central differences (ch05's
+//! harness), the convolution against its nested-loop definition, max pooling's tie rule,
+//! average pooling's padding rule, the Keras kernel layout, and errors for bad shapes.
+
+use ch05_backprop::gradient_check::{Differentiable, check};
+use ch05_backprop::{Mode, ParamMut};
+use ch07_cnn::convolution::{
+    conv_backward_rows, conv_forward_rows, keras_from_w_col, w_col_from_keras, w_col_view,
+};
+use ch07_cnn::im2col::{Conv2dGeometry, Padding, im2col_into};
+use ch07_cnn::pooling::{
+    avg_pool_backward_into, avg_pool_forward_into, max_pool_backward_into, max_pool_forward_into,
+};
+use ch07_cnn::{Convolution, PoolKind, Pooling};
+use ndarray::{Array1, Array2, Array4, Zip, array};
+use proptest::prelude::*;
+
+const TOL: f64 = 1e-6;
+
+/// Same shape and every element within `tol`.
+fn close(a: &ndarray::ArrayRef4<f64>, b: &ndarray::ArrayRef4<f64>, tol: f64) -> bool {
+    a.shape() == b.shape() && Zip::from(a).and(b).all(|&x, &y| (x - y).abs() <= tol)
+}
+
+fn array4(shape: (usize, usize, usize, usize), values: Vec<f64>) -> Array4<f64> {
+    Array4::from_shape_vec(shape, values).unwrap()
+}
+
+fn values(len: usize) -> impl Strategy<Value = Vec<f64>> {
+    prop::collection::vec(-2.0..2.0f64, len)
+}
+
+/// `f = sum(layer(x) * dout)`: its gradient is backward(dout) for `x` and the parameters.
+struct ConvObjective {
+    conv: Convolution<f64>,
+    x: Array4<f64>,
+    dout: Array4<f64>,
+    dx: Array4<f64>,
+}
+
+impl Differentiable for ConvObjective {
+    fn value(&mut self) -> f64 {
+        let out = self.conv.forward(&self.x, Mode::Train).unwrap();
+        Zip::from(&out)
+            .and(&self.dout)
+            .fold(0.0, |a, &o, &g| a + o * g)
+    }
+    fn value_and_gradient(&mut self) -> f64 {
+        let v = self.value();
+        self.dx = self.conv.backward(&self.dout);
+        v
+    }
+    fn for_each_param(&mut self, f: &mut dyn FnMut(ParamMut<'_, f64>)) {
+        f(ParamMut {
+            name: "x",
+            value: self.x.view_mut().into_dyn(),
+            grad: self.dx.view_mut().into_dyn(),
+        });
+        self.conv.for_each_param(f);
+    }
+}
+
+struct PoolObjective {
+    pool: Pooling,
+    x: Array4<f64>,
+    dout: Array4<f64>,
+    dx: Array4<f64>,
+}
+
+impl Differentiable for PoolObjective {
+    fn value(&mut self) -> f64 {
+        let out = self.pool.forward(&self.x, Mode::Train).unwrap();
+        Zip::from(&out)
+            .and(&self.dout)
+            .fold(0.0, |a, &o, &g| a + o * g)
+    }
+    fn value_and_gradient(&mut self) -> f64 {
+        let v = self.value();
+        self.dx = self.pool.backward(&self.dout);
+        v
+    }
+    fn for_each_param(&mut self, f: &mut dyn FnMut(ParamMut<'_, f64>)) {
+        f(ParamMut {
+            name: "x",
+            value: self.x.view_mut().into_dyn(),
+            grad: self.dx.view_mut().into_dyn(),
+        });
+    }
+}
+
+/// ((N, C, H, W), (FN, FH, FW), stride, pad).
+type ConvShape = (
+    (usize, usize, usize, usize),
+    (usize, usize, usize),
+    usize,
+    usize,
+);
+
+/// Batch 1-3, 1-3 channels, rectangular filters, strides 1-3, padding 0-2.
+fn conv_shape() -> impl Strategy<Value = ConvShape> {
+    (
+        (1usize..4, 1usize..4, 3usize..8, 3usize..8),
+        (1usize..4, 1usize..4, 1usize..4),
+        1usize..4,
+        0usize..3,
+    )
+        .prop_filter("filter fits", |((_, _, h, w), (_, fh, fw), _, pad)| {
+            fh <= &(h + 2 * pad) && fw <= &(w + 2 * pad)
+        })
+}
+
+fn conv_case() -> impl Strategy<
+    Value = (
+        Array4<f64>,
+        Array1<f64>,
+        usize,
+        usize,
+        Array4<f64>,
+        Array4<f64>,
+    ),
+> {
+    conv_shape().prop_flat_map(|((n, c, h, w), (fn_, fh, fw), stride, pad)| {
+        let g = Conv2dGeometry::book((n, c, h, w), fh, fw, stride, pad).unwrap();
+        let out = (n, fn_, g.out_h(), g.out_w());
+        (
+            values(fn_ * c * fh * fw).prop_map(move |v| array4((fn_, c, fh, fw), v)),
+            values(fn_).prop_map(Array1::from),
+            Just(stride),
+            Just(pad),
+            values(n * c * h * w).prop_map(move |v| array4((n, c, h, w), v)),
+            values(out.0 * out.1 * out.2 * out.3).prop_map(move |v| array4(out, v)),
+        )
+    })
+}
+
+/// The definition: out[n, f, i, j] = b[f] + sum_{c, fy, fx} W[f, c, fy, fx] x_pad[n, c, i s + fy, j s + fx].
+fn direct_convolution(
+    x: &Array4<f64>,
+    w: &Array4<f64>,
+    b: &Array1<f64>,
+    g: &Conv2dGeometry,
+) -> Array4<f64> {
+    let (n, c, h, wd) = x.dim();
+    let (fn_, _, fh, fw) = w.dim();
+    let pad = g.pad();
+    let mut out = Array4::zeros((n, fn_, g.out_h(), g.out_w()));
+    for ni in 0..n {
+        for f in 0..fn_ {
+            for i in 0..g.out_h() {
+                for j in 0..g.out_w() {
+                    let mut acc = b[f];
+                    for ci in 0..c {
+                        for fy in 0..fh {
+                            for fx in 0..fw {
+                                let iy = (i * g.stride_h() + fy) as isize - pad.top as isize;
+                                let ix = (j * g.stride_w() + fx) as isize - pad.left as isize;
+                                if iy >= 0 && ix >= 0 && (iy as usize) < h && (ix as usize) < wd {
+                                    acc +=
+                                        w[[f, ci, fy, fx]] * x[[ni, ci, iy as usize, ix as usize]];
+                                }
+                            }
+                        }
+                    }
+                    out[[ni, f, i, j]] = acc;
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Distinct values at least 0.3 apart (a shuffled ramp): no ties within any difference step.
+fn distinct(shape: (usize, usize, usize, usize), seed: u64) -> Array4<f64> {
+    let len = shape.0 * shape.1 * shape.2 * shape.3;
+    let mut order: Vec<usize> = (0..len).collect();
+    let mut state = seed | 1;
+    for i in (1..len).rev() {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        order.swap(i, (state % (i as u64 + 1)) as usize);
+    }
+    array4(
+        shape,
+        order
+            .iter()
+            .map(|&k| k as f64 * 0.3 - len as f64 * 0.15)
+            .collect(),
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(40))]
+
+    #[test]
+    fn convolution_gradients_match_central_differences((w, b, stride, pad, x, dout) in conv_case()) {
+        let conv = Convolution::new(w, b, stride, pad).unwrap();
+        let mut objective = ConvObjective { conv, x, dout, dx: Array4::zeros((0, 0, 0, 0)) };
+        let report = check(&mut objective);
+        prop_assert_eq!(report.errors.len(), 3); // x, W, b
+        prop_assert!(report.ensure_below(TOL).is_ok(), "{}", report);
+    }
+
+    #[test]
+    fn convolution_is_the_nested_loop_definition((w, b, stride, pad, x, _dout) in conv_case()) {
+        let g = Conv2dGeometry::book(x.dim(), w.dim().2, w.dim().3, stride, pad).unwrap();
+        let expected = direct_convolution(&x, &w, &b, &g);
+        let mut conv = Convolution::new(w, b, stride, pad).unwrap();
+        let out = conv.forward(&x, Mode::Eval).unwrap();
+        prop_assert!(close(&out, &expected, 1e-12), "{:?}\n{:?}", out, expected);
+    }
+
+    /// Asymmetric padding and different strides per axis through the row functions, on
+    /// channels-last memory: the product equals the definition too.
+    #[test]
+    fn row_form_on_nhwc_is_the_definition(
+        (n, c, h, w) in (1usize..3, 1usize..4, 4usize..8, 4usize..8),
+        (fn_, fh, fw) in (1usize..4, 1usize..4, 1usize..4),
+        (sh, sw) in (1usize..3, 1usize..3),
+        (t, bo, l, r) in (0usize..2, 0usize..3, 0usize..2, 0usize..3),
+        seed in 0u64..100,
+    ) {
+        let pad = Padding { top: t, bottom: bo, left: l, right: r };
+        let g = Conv2dGeometry::new((n, c, h, w), (fh, fw), (sh, sw), pad).unwrap();
+        let x = distinct((n, c, h, w), seed) * 0.1;
+        let wt = distinct((fn_, c, fh, fw), seed + 1) * 0.1;
+        let b = Array1::from_shape_fn(fn_, |i| i as f64 * 0.5);
+        let expected = direct_convolution(&x, &wt, &b, &g);
+        let nhwc = x.view().permuted_axes([0, 2, 3, 1]).as_standard_layout().into_owned();
+        let mut col = Array2::zeros((0, 0));
+        im2col_into(nhwc.view().permuted_axes([0, 3, 1, 2]), &g, &mut col).unwrap();
+        let mut rows = Array2::zeros((0, 0));
+        conv_forward_rows(&col, &w_col_view(&wt).unwrap(), &b, &mut rows);
+        // rows (N*OH*OW, FN) is NHWC memory of the output
+        let out = rows.into_shape_with_order((n, g.out_h(), g.out_w(), fn_)).unwrap();
+        let out = out.permuted_axes([0, 3, 1, 2]);
+        prop_assert!(close(&out, &expected, 1e-12));
+    }
+
+    #[test]
+    fn max_pooling_gradient_matches_central_differences(
+        (n, c, h, w) in (1usize..3, 1usize..4, 2usize..7, 2usize..7),
+        (ph, pw, stride) in (1usize..4, 1usize..4, 1usize..4),
+        seed in 0u64..1000,
+    ) {
+        prop_assume!(ph <= h && pw <= w);
+        let x = distinct((n, c, h, w), seed);
+        let pool = Pooling::new(ph, pw, stride, 0);
+        let g = pool.geometry(x.dim()).unwrap();
+        let dout = distinct((n, c, g.out_h(), g.out_w()), seed + 3) * 0.1;
+        let mut objective = PoolObjective { pool, x, dout, dx: Array4::zeros((0, 0, 0, 0)) };
+        let report = check(&mut objective);
+        prop_assert!(report.ensure_below(TOL).is_ok(), "{}", report);
+    }
+
+    #[test]
+    fn average_pooling_gradient_matches_central_differences(
+        (n, c, h, w) in (1usize..3, 1usize..4, 2usize..7, 2usize..7),
+        (ph, pw, stride) in (1usize..4, 1usize..4, 1usize..4),
+        pad in 0usize..2,
+        seed in 0u64..1000,
+    ) {
+        prop_assume!(ph <= h + 2 * pad && pw <= w + 2 * pad && pad < ph && pad < pw);
+        let x = distinct((n, c, h, w), seed);
+        let pool = Pooling::average(ph, pw, stride, pad);
+        let g = pool.geometry(x.dim()).unwrap();
+        let dout = distinct((n, c, g.out_h(), g.out_w()), seed + 3) * 0.1;
+        let mut objective = PoolObjective { pool, x, dout, dx: Array4::zeros((0, 0, 0, 0)) };
+        let report = check(&mut objective);
+        prop_assert!(report.ensure_below(TOL).is_ok(), "{}", report);
+    }
+
+    /// The pooling kernels give the same numbers on channels-last memory.
+    #[test]
+    fn pooling_kernels_agree_on_nhwc_views(
+        (n, c, h, w) in (1usize..3, 1usize..5, 2usize..7, 2usize..7),
+        (ph, pw, sh, sw) in (1usize..4, 1usize..4, 1usize..3, 1usize..3),
+        seed in 0u64..1000,
+    ) {
+        let pad = Padding::same((h, w), (ph, pw), (sh, sw));
+        prop_assume!(pad.top.max(pad.bottom) < ph && pad.left.max(pad.right) < pw);
+        let g = Conv2dGeometry::new((n, c, h, w), (ph, pw), (sh, sw), pad).unwrap();
+        let x = distinct((n, c, h, w), seed);
+        let nhwc = x.view().permuted_axes([0, 2, 3, 1]).as_standard_layout().into_owned();
+        let xv = nhwc.view().permuted_axes([0, 3, 1, 2]);
+        let oshape = (n, c, g.out_h(), g.out_w());
+        let (mut out1, mut arg1) = (Array4::zeros(oshape), Array4::zeros((0, 0, 0, 0)));
+        max_pool_forward_into(x.view(), &g, out1.view_mut(), &mut arg1).unwrap();
+        let mut out2 = Array4::zeros((n, g.out_h(), g.out_w(), c));
+        let mut arg2 = Array4::zeros((0, 0, 0, 0));
+        max_pool_forward_into(xv, &g, out2.view_mut().permuted_axes([0, 3, 1, 2]), &mut arg2).unwrap();
+        prop_assert_eq!(out2.view().permuted_axes([0, 3, 1, 2]), out1.view());
+        prop_assert_eq!(&arg1, &arg2);
+        let dout = distinct(oshape, seed + 1);
+        let mut dx1 = Array4::zeros((n, c, h, w));
+        max_pool_backward_into(dout.view(), &arg1, &g, dx1.view_mut()).unwrap();
+        let mut dx2 = Array4::from_elem((n, h, w, c), f64::NAN);
+        max_pool_backward_into(dout.view(), &arg1, &g, dx2.view_mut().permuted_axes([0, 3, 1, 2])).unwrap();
+        prop_assert_eq!(dx2.view().permuted_axes([0, 3, 1, 2]), dx1.view());
+
+        avg_pool_forward_into(x.view(), &g, out1.view_mut()).unwrap();
+        avg_pool_forward_into(xv, &g, out2.view_mut().permuted_axes([0, 3, 1, 2])).unwrap();
+        prop_assert!(close(&out2.view().permuted_axes([0, 3, 1, 2]), &out1, 1e-12));
+        avg_pool_backward_into(dout.view(), &g, dx1.view_mut()).unwrap();
+        avg_pool_backward_into(dout.view(), &g, dx2.view_mut().permuted_axes([0, 3, 1, 2])).unwrap();
+        prop_assert!(close(&dx2.view().permuted_axes([0, 3, 1, 2]), &dx1, 1e-12));
+    }
+}
+
+#[test]
+fn max_pooling_ties_go_to_the_first_maximum_in_row_major_order() {
+    // One 2x2 window of equal values, then a window with the max at positions 1 and 3.
+    let x = array![[[[1.0, 1.0, 0.0, 5.0], [1.0, 1.0, 0.0, 5.0]]]];
+    let mut pool = Pooling::new(2, 2, 2, 0);
+    let y = pool.forward(&x, Mode::Train).unwrap();
+    assert_eq!(y, array![[[[1.0, 5.0]]]]);
+    assert_eq!(pool.arg_max(), &array![[[[0u32, 1]]]]); // NumPy's argmax: the first one
+    let dx = pool.backward(&array![[[[2.0, 3.0]]]]);
+    assert_eq!(dx, array![[[[2.0, 0.0, 0.0, 3.0], [0.0, 0.0, 0.0, 0.0]]]]);
+}
+
+#[test]
+fn padded_cells_never_win_and_are_not_averaged() {
+    // All-negative input, "same" padding: a zero-padded max would return 0.
+    let x = array![[[[-3.0, -1.0, -2.0], [-4.0, -5.0, -6.0], [-7.0, -8.0, -9.0]]]];
+    let pad = Padding::same((3, 3), (2, 2), (2, 2));
+    assert_eq!((pad.top, pad.bottom, pad.left, pad.right), (0, 1, 0, 1));
+    let mut max = Pooling::with_geometry(PoolKind::Max, (2, 2), (2, 2), pad);
+    assert_eq!(
+        max.forward(&x, Mode::Eval).unwrap(),
+        array![[[[-1.0, -2.0], [-7.0, -9.0]]]]
+    );
+    let mut avg = Pooling::with_geometry(PoolKind::Average, (2, 2), (2, 2), pad);
+    let y = avg.forward(&x, Mode::Train).unwrap();
+    assert_eq!(y, array![[[[-13.0 / 4.0, -4.0], [-7.5, -9.0]]]]);
+    let dx = avg.backward(&array![[[[4.0, 2.0], [2.0, 1.0]]]]);
+    assert_eq!(
+        dx,
+        array![[[[1.0, 1.0, 1.0], [1.0, 1.0, 1.0], [1.0, 1.0, 1.0]]]]
+    );
+}
+
+#[test]
+fn pooling_and_convolution_reject_bad_shapes() {
+    let x = Array4::<f64>::zeros((1, 1, 3, 3));
+    let e = Pooling::new(4, 4, 1, 0)
+        .forward(&x, Mode::Eval)
+        .unwrap_err();
+    assert!(e.to_string().contains("does not fit"), "{e}");
+    let e = Pooling::new(2, 2, 1, 2)
+        .forward(&x, Mode::Eval)
+        .unwrap_err();
+    assert!(e.to_string().contains("smaller than"), "{e}");
+    let e = Pooling::new(2, 2, 0, 0)
+        .forward(&x, Mode::Eval)
+        .unwrap_err();
+    assert!(e.to_string().contains("stride"), "{e}");
+
+    let w = Array4::<f64>::zeros((2, 3, 3, 3));
+    assert!(Convolution::new(w.clone(), Array1::zeros(3), 1, 0).is_err()); // one bias per filter
+    let mut conv = Convolution::new(w, Array1::zeros(2), 1, 0).unwrap();
+    let e = conv
+        .forward(&Array4::zeros((1, 2, 5, 5)), Mode::Eval)
+        .unwrap_err();
+    assert!(e.to_string().contains("channels"), "{e}");
+    let e = conv
+        .forward(&Array4::zeros((1, 3, 2, 5)), Mode::Eval)
+        .unwrap_err();
+    assert!(e.to_string().contains("does not fit"), "{e}");
+
+    let g = Conv2dGeometry::book((1, 1, 4, 4), 2, 2, 2, 0).unwrap();
+    let bad_arg = Array4::from_elem((1, 1, 2, 2), 9u32);
+    let mut dx = Array4::<f64>::zeros((1, 1, 4, 4));
+    let e = max_pool_backward_into(
+        Array4::zeros((1, 1, 2, 2)).view(),
+        &bad_arg,
+        &g,
+        dx.view_mut(),
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("window index 9"), "{e}");
+}
+
+#[test]
+fn row_backward_is_the_books_backward() {
+    // conv_backward_rows gives dW_col = col^T dout, db = column sums, dcol = dout W_col^T.
+    let col = array![[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]];
+    let w_col = array![[1.0, 0.0, -1.0], [0.5, 2.0, 0.0]];
+    let dout = array![[1.0, 0.0, 2.0], [0.0, 1.0, 0.0], [1.0, 1.0, 1.0]];
+    let mut dw = Array2::zeros((2, 3));
+    let mut db = Array1::zeros(0);
+    let mut dcol = Array2::zeros((0, 0));
+    conv_backward_rows(&col, &w_col, &dout, &mut dw, &mut db, Some(&mut dcol));
+    assert_eq!(dw, col.t().dot(&dout));
+    assert_eq!(db, array![2.0, 2.0, 3.0]);
+    assert_eq!(dcol, dout.dot(&w_col.t()));
+}
+
+#[test]
+fn keras_kernel_layout_round_trips() {
+    // Keras (KH, KW, C_in, C_out) -> W_col rows (c, fh, fw) -> back.
+    let kernel = Array4::from_shape_fn((3, 2, 4, 5), |(a, b, c, d)| {
+        (a * 1000 + b * 100 + c * 10 + d) as f64
+    });
+    let w_col = w_col_from_keras(&kernel);
+    assert_eq!(w_col.dim(), (4 * 3 * 2, 5));
+    // row (c=1, fh=2, fw=1) = 1*6 + 2*2 + 1 = 11, column 3: kernel[2, 1, 1, 3]
+    assert_eq!(w_col[[11, 3]], kernel[[2, 1, 1, 3]]);
+    assert_eq!(keras_from_w_col(&w_col, 3, 2, 4).unwrap(), kernel);
+    assert!(keras_from_w_col(&w_col, 3, 3, 4).is_err());
+    // and W_col matches the book's W.reshape(FN, -1).T for W[f, c, fh, fw] = kernel[fh, fw, c, f]
+    let w = kernel
+        .view()
+        .permuted_axes([3, 2, 0, 1])
+        .as_standard_layout()
+        .into_owned();
+    assert_eq!(w_col_view(&w).unwrap(), w_col.view());
+}
+
+#[test]
+fn eval_forward_keeps_nothing_and_first_layer_skips_dx() {
+    let w = Array4::from_elem((2, 1, 2, 2), 0.5);
+    let mut conv = Convolution::new(w, Array1::zeros(2), 1, 0).unwrap();
+    let x = Array4::from_elem((1, 1, 3, 3), 1.0);
+    conv.forward(&x, Mode::Train).unwrap();
+    conv.set_needs_input_grad(false);
+    let dx = conv.backward(&Array4::ones((1, 2, 2, 2)));
+    assert_eq!(dx.dim(), (0, 0, 0, 0));
+    assert_eq!(conv.dw, Array4::from_elem((2, 1, 2, 2), 4.0));
+    conv.forward(&x, Mode::Eval).unwrap();
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        conv.backward(&Array4::ones((1, 2, 2, 2)))
+    }));
+    assert!(
+        r.is_err(),
+        "backward after an Eval forward is a programmer error"
+    );
+}
