@@ -1,11 +1,15 @@
 //! The layers a [`Sequential`](crate::Sequential) model stacks: [`InputLayer`], [`Flatten`],
-//! [`Dense`], [`Activation`], [`Dropout`] and [`BatchNormalization`], gathered in the
-//! [`Layer`] enum that `Sequential::new` takes (`Dense::new(128).activation("relu").into()`).
+//! [`Dense`], [`Activation`], [`Dropout`], [`BatchNormalization`], and for images [`Conv2D`],
+//! [`MaxPooling2D`], [`AveragePooling2D`] (both build a [`Pooling2D`]),
+//! [`GlobalAveragePooling2D`] and [`Reshape`], gathered in the [`Layer`] enum that
+//! `Sequential::new` takes (`Dense::new(128).activation("relu").into()`).
 //!
 //! A layer is first a configuration (units, activation, initializers, ...); it is **built**
 //! once the shape of its input is known, which creates its weights. Inside a model every batch
 //! is 2-D, `(N, features)`: images are flattened once, where the data enters, so that
-//! `Flatten` and `InputLayer` cost nothing at run time (they only describe shapes).
+//! `Flatten`, `Reshape` and `InputLayer` cost nothing at run time (they only describe shapes).
+//! An image batch is channels_last, row n holding `H * W * C` values: the image layers read it
+//! through views (`(N, C, H, W)` for ch07's kernels, `(N*H*W, C)` pixels), never copies.
 //!
 //! The computing parts come from the chapter crates: `Dense` is ch05's
 //! [`Affine`](ch05_backprop::Affine) followed by a ch03
@@ -13,7 +17,8 @@
 //! `Activation` layer is ch05's [`ActivationLayer`](ch05_backprop::ActivationLayer);
 //! `Dropout` and `BatchNormalization` are ch06's
 //! [`Dropout`](ch06_optimizers_init::dropout::Dropout) (Keras' inverted form) and
-//! [`BatchNormalization`](ch06_optimizers_init::batch_norm::BatchNormalization).
+//! [`BatchNormalization`](ch06_optimizers_init::batch_norm::BatchNormalization); `Conv2D` and
+//! the pooling layers run ch07's `im2col`, row-form convolution and pooling kernels.
 //!
 //! `Dropout` and `BatchNormalization` behave differently in training and inference: `fit` and
 //! `train_on_batch` run the layers in [`Mode::Train`], `evaluate`, `predict` and
