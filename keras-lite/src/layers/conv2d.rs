@@ -29,6 +29,7 @@ use crate::constraints::Constraint;
 use crate::error::{KerasError, Result};
 use crate::initializers::InitializerSpec;
 use crate::layers::ActivationSpec;
+use crate::layers::kernel_bias::{Penalties, check_finite, checked_bias};
 use crate::layers::rows::{nchw, nchw_mut, reshaped, view_as};
 use crate::regularizers::Regularizer;
 use crate::summary::shape_with_batch;
@@ -38,7 +39,7 @@ use ch07_cnn::convolution::{
     conv_backward_rows, conv_forward_rows, keras_from_w_col, w_col_from_keras,
 };
 use ch07_cnn::im2col::{Conv2dGeometry, col2im_into, im2col_into};
-use ndarray::{Array1, Array2, ArrayD, ArrayRef2, Ix1, Ix4};
+use ndarray::{Array1, Array2, ArrayD, ArrayRef2, Ix4};
 use rand::rngs::StdRng;
 
 /// Two sizes, height then width: Keras' `kernel_size=3` is `3.into()`, `(3, 2)` is
@@ -554,30 +555,22 @@ impl Conv2D {
     /// The weight penalties (kernel and bias regularizers).
     pub(crate) fn penalty(&self) -> f64 {
         let Some(s) = &self.state else { return 0.0 };
-        let mut p = 0.0;
-        if let Some(r) = &self.kernel_regularizer {
-            p += r.penalty(&s.w_col);
+        self.penalties().value(&s.w_col, &s.b)
+    }
+
+    fn penalties(&self) -> Penalties {
+        Penalties {
+            kernel: self.kernel_regularizer,
+            bias: self.bias_regularizer,
+            use_bias: self.use_bias,
         }
-        if let (Some(r), true) = (&self.bias_regularizer, self.use_bias) {
-            p += r.penalty(&s.b);
-        }
-        p
     }
 
     /// Adds the weight penalties' gradients to the kernel's and bias' (after backward).
     pub(crate) fn add_penalty_gradients(&mut self) {
-        let (kr, br, use_bias) = (
-            self.kernel_regularizer,
-            self.bias_regularizer,
-            self.use_bias,
-        );
+        let penalties = self.penalties();
         let Some(s) = &mut self.state else { return };
-        if let Some(r) = kr {
-            r.add_gradient(&s.w_col, &mut s.dw_col, 1.0);
-        }
-        if let (Some(r), true) = (br, use_bias) {
-            r.add_gradient(&s.b, &mut s.db, 1.0);
-        }
+        penalties.add_gradients(&s.w_col, &mut s.dw_col, &s.b, &mut s.db);
     }
 
     /// Applies the constraints (after each update); the kernel's on Keras' layout.
@@ -654,30 +647,9 @@ impl Conv2D {
                     weights[0].shape()
                 ))
             })?;
-        if kernel.iter().any(|v| !v.is_finite()) {
-            return Err(KerasError::Weights(format!(
-                "layer {name:?}: the kernel given contains NaN or infinity"
-            )));
-        }
+        check_finite(&name, "kernel", &kernel)?;
         if use_bias {
-            let bias = weights[1]
-                .view()
-                .into_dimensionality::<Ix1>()
-                .ok()
-                .filter(|b| b.len() == filters)
-                .ok_or_else(|| {
-                    KerasError::Weights(format!(
-                        "layer {name:?}: the bias given has shape {:?} but the layer's bias is \
-                         [{filters}]",
-                        weights[1].shape()
-                    ))
-                })?;
-            if bias.iter().any(|v| !v.is_finite()) {
-                return Err(KerasError::Weights(format!(
-                    "layer {name:?}: the bias given contains NaN or infinity"
-                )));
-            }
-            s.b.assign(&bias);
+            s.b.assign(&checked_bias(&name, &weights[1], filters)?);
         }
         s.w_col.assign(&w_col_from_keras(&kernel));
         Ok(())

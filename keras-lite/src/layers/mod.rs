@@ -34,6 +34,7 @@ mod dense;
 mod dropout;
 mod flatten;
 mod input_layer;
+mod kernel_bias;
 mod pooling;
 mod reshape;
 mod rows;
