@@ -72,11 +72,20 @@ fn check_output(what: &str, shape: &[usize], g: &Conv2dGeometry) -> Result<(), G
     Ok(())
 }
 
-/// Resizes `argmax` to the logical shape (N, C, OH, OW), stored channels-innermost, if needed.
-fn ensure_argmax(argmax: &mut Array4<u32>, g: &Conv2dGeometry) {
+/// Resizes `argmax` to the logical shape (N, C, OH, OW) if needed, stored channels-innermost
+/// when the input's channels are contiguous (NHWC) and row-major otherwise, so that the
+/// kernels write it in the order they walk the input.
+fn ensure_argmax(argmax: &mut Array4<u32>, g: &Conv2dGeometry, channels_last: bool) {
     let (n, c, oh, ow) = pool_output_shape(g);
-    if argmax.dim() != (n, c, oh, ow) {
-        *argmax = Array4::zeros((n, oh, ow, c)).permuted_axes([0, 3, 1, 2]);
+    let fits = argmax.dim() == (n, c, oh, ow)
+        && argmax.is_standard_layout() != channels_last
+        && argmax.as_slice_memory_order().is_some();
+    if !fits {
+        *argmax = if channels_last {
+            Array4::zeros((n, oh, ow, c)).permuted_axes([0, 3, 1, 2])
+        } else {
+            Array4::zeros((n, c, oh, ow))
+        };
     }
 }
 
@@ -147,54 +156,97 @@ pub fn max_pool_forward_into<A: Float>(
     check_pool_geometry(g)?;
     g.check_input("max pooling: the input", x.shape())?;
     check_output("max pooling: the output", out.shape(), g)?;
-    ensure_argmax(argmax, g);
-    let c = g.c();
-    let pw = g.filter_w();
+    ensure_argmax(argmax, g, x.strides()[1] == 1 && g.c() > 1);
     let mut arg_view = argmax.view_mut();
     let (arg, sa) = as_strided_mut(&mut arg_view).expect("argmax is kept contiguous");
     with_input(x, |xs, sx| {
         with_output(out, |os, so| {
-            for_each_window(g, |n, oh, ow, (ylo, yhi), (xlo, xhi), y0, x0| {
-                let ob = offset(so, [n, 0, oh, ow]);
-                let ab = offset(sa, [n, 0, oh, ow]);
-                let mut first = true;
-                for fy in ylo..yhi {
-                    let iy = (y0 + fy as isize) as usize;
-                    for fx in xlo..xhi {
-                        let ix = (x0 + fx as isize) as usize;
-                        let k = (fy * pw + fx) as u32;
-                        let xb = offset(sx, [n, 0, iy, ix]);
-                        if first {
-                            for ci in 0..c {
-                                os[ob + ci * so[1]] = xs[xb + ci * sx[1]];
-                                arg[ab + ci * sa[1]] = k;
-                            }
-                            first = false;
-                        } else if sx[1] == 1 && so[1] == 1 && sa[1] == 1 {
-                            // channels contiguous (NHWC): three slices walked together
-                            let lanes = os[ob..ob + c].iter_mut().zip(&mut arg[ab..ab + c]);
-                            for ((o, a), &v) in lanes.zip(&xs[xb..xb + c]) {
-                                if v > *o {
-                                    *o = v;
-                                    *a = k;
-                                }
-                            }
-                        } else {
-                            for ci in 0..c {
-                                let v = xs[xb + ci * sx[1]];
-                                let o = &mut os[ob + ci * so[1]];
-                                if v > *o {
-                                    *o = v;
-                                    arg[ab + ci * sa[1]] = k;
-                                }
-                            }
-                        }
-                    }
-                }
-            });
+            if sx[1] == 1 && so[1] == 1 && sa[1] == 1 {
+                max_pool_channels_last(g, (xs, sx), (os, so), (arg, sa));
+            } else {
+                max_pool_planes(g, (xs, sx), (os, so), (arg, sa));
+            }
         });
     });
     Ok(())
+}
+
+/// Max pooling with the channels contiguous (NHWC): window cells outer, the C channels
+/// inner, with branch-free selects (random data mispredicts an `if` half of the time).
+fn max_pool_channels_last<A: Float>(
+    g: &Conv2dGeometry,
+    (xs, sx): (&[A], [usize; 4]),
+    (os, so): (&mut [A], [usize; 4]),
+    (arg, sa): (&mut [u32], [usize; 4]),
+) {
+    let (c, pw) = (g.c(), g.filter_w());
+    for_each_window(g, |n, oh, ow, (ylo, yhi), (xlo, xhi), y0, x0| {
+        let ob = offset(so, [n, 0, oh, ow]);
+        let ab = offset(sa, [n, 0, oh, ow]);
+        let cell = |fy: usize, fx: usize| {
+            let (iy, ix) = ((y0 + fy as isize) as usize, (x0 + fx as isize) as usize);
+            (offset(sx, [n, 0, iy, ix]), (fy * pw + fx) as u32)
+        };
+        let (o, a) = (&mut os[ob..ob + c], &mut arg[ab..ab + c]);
+        let (xb, k) = cell(ylo, xlo);
+        o.copy_from_slice(&xs[xb..xb + c]);
+        a.fill(k);
+        for fy in ylo..yhi {
+            for fx in xlo..xhi {
+                let (xb, k) = cell(fy, fx);
+                for ((o, a), &v) in o.iter_mut().zip(a.iter_mut()).zip(&xs[xb..]) {
+                    let better = v > *o;
+                    *o = if better { v } else { *o };
+                    *a = if better { k } else { *a };
+                }
+            }
+        }
+    });
+}
+
+/// Max pooling on any other layout (the book's NCHW): one channel plane at a time, each
+/// window scanned with its running maximum in registers.
+fn max_pool_planes<A: Float>(
+    g: &Conv2dGeometry,
+    (xs, sx): (&[A], [usize; 4]),
+    (os, so): (&mut [A], [usize; 4]),
+    (arg, sa): (&mut [u32], [usize; 4]),
+) {
+    let (pw, fh, fw) = (g.filter_w(), g.filter_h(), g.filter_w());
+    for n in 0..g.n() {
+        for ci in 0..g.c() {
+            let xp = n * sx[0] + ci * sx[1];
+            let op = n * so[0] + ci * so[1];
+            let ap = n * sa[0] + ci * sa[1];
+            for oh in 0..g.out_h() {
+                let y0 = g.row_start(oh);
+                let (ylo, yhi) = Conv2dGeometry::inside(y0, fh, g.h());
+                for ow in 0..g.out_w() {
+                    let x0 = g.col_start(ow);
+                    let (xlo, xhi) = Conv2dGeometry::inside(x0, fw, g.w());
+                    let at = |fy: usize, fx: usize| {
+                        let (iy, ix) = ((y0 + fy as isize) as usize, (x0 + fx as isize) as usize);
+                        xs[xp + iy * sx[2] + ix * sx[3]]
+                    };
+                    let (mut best, mut best_k) = (at(ylo, xlo), (ylo * pw + xlo) as u32);
+                    for fy in ylo..yhi {
+                        for fx in xlo..xhi {
+                            let v = at(fy, fx);
+                            let better = v > best;
+                            best = if better { v } else { best };
+                            best_k = if better {
+                                (fy * pw + fx) as u32
+                            } else {
+                                best_k
+                            };
+                        }
+                    }
+                    os[op + oh * so[2] + ow * so[3]] = best;
+                    arg[ap + oh * sa[2] + ow * sa[3]] = best_k;
+                }
+            }
+        }
+    }
 }
 
 /// Max pooling backward: OVERWRITES `dx` (logical (N, C, H, W), any strides) with `dout`
@@ -211,32 +263,44 @@ pub fn max_pool_backward_into<A: Float>(
     check_output("max pooling backward: argmax", argmax.shape(), g)?;
     g.check_input("max pooling backward: dx", dx.shape())?;
     let (c, pw, window) = (g.c(), g.filter_w(), g.filter_h() * g.filter_w());
-    if let Some(&k) = argmax.iter().find(|&&k| k as usize >= window) {
-        return Err(GeometryError(format!(
-            "max pooling backward: argmax holds window index {k} but the window has {window} \
-             cells; pass the argmax of the forward with the same geometry"
-        )));
-    }
     let arg_view = argmax.view();
     with_input(arg_view, |arg, sa| {
+        let largest = arg.iter().copied().max().unwrap_or(0) as usize;
+        if largest >= window {
+            return Err(GeometryError(format!(
+                "max pooling backward: argmax holds window index {largest} but the window has \
+                 {window} cells; pass the argmax of the forward with the same geometry"
+            )));
+        }
         with_input(dout, |ds, sd| {
             with_output(dx, |xs, sx| {
                 xs.fill(A::zero());
+                // Where each window cell k lies from the window's corner, looked up rather
+                // than divided out per element.
+                let cell_offset = |k: usize| ((k / pw) * sx[2] + (k % pw) * sx[3]) as isize;
+                let mut table = [0isize; 64];
+                for (k, t) in table.iter_mut().enumerate().take(window) {
+                    *t = cell_offset(k);
+                }
                 for_each_window(g, |n, oh, ow, _, _, y0, x0| {
                     let db = offset(sd, [n, 0, oh, ow]);
                     let ab = offset(sa, [n, 0, oh, ow]);
+                    let corner = (n * sx[0]) as isize + y0 * sx[2] as isize + x0 * sx[3] as isize;
                     for ci in 0..c {
                         let k = arg[ab + ci * sa[1]] as usize;
-                        let iy = (y0 + (k / pw) as isize) as usize;
-                        let ix = (x0 + (k % pw) as isize) as usize;
-                        let slot = &mut xs[offset(sx, [n, ci, iy, ix])];
+                        let cell = if k < table.len() {
+                            table[k]
+                        } else {
+                            cell_offset(k)
+                        };
+                        let slot = &mut xs[(corner + cell) as usize + ci * sx[1]];
                         *slot = *slot + ds[db + ci * sd[1]];
                     }
                 });
             });
         });
-    });
-    Ok(())
+        Ok(())
+    })
 }
 
 /// Average pooling forward: `out[n, c, oh, ow]` = the mean of the window's input cells

@@ -26,6 +26,9 @@ use ch06_optimizers_init::trainer::TrainableNet;
 use ndarray::{Array1, Array2, Array4, ArrayD, ArrayRef2, ArrayView4, IxDyn, s};
 use rand::Rng;
 use rand_distr::{Distribution, StandardNormal};
+use safetensors::tensor::{Dtype, SafeTensors, TensorView};
+use std::io::Write;
+use std::path::Path;
 
 /// The book's `SimpleConvNet(input_dim, conv_param, hidden_size, output_size,
 /// weight_init_std)`, with its defaults.
@@ -352,6 +355,101 @@ impl<A: Float> SimpleConvNet<A> {
 fn renamed<'a, A>(p: ParamMut<'a, A>, names: [&'static str; 2]) -> ParamMut<'a, A> {
     let name = if p.name == "W" { names[0] } else { names[1] };
     ParamMut { name, ..p }
+}
+
+/// Saving or loading parameters failed: the file, or its contents, with what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum ParamsError {
+    #[error("{path}: {source}")]
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("{path}: {why}")]
+    Format { path: String, why: String },
+}
+
+impl<A: Float> SimpleConvNet<A> {
+    /// Writes `W1, b1, W2, b2, W3, b3` to `path` as float32 tensors in the safetensors format
+    /// (the book's `save_params`, which pickles them). The file is written to a fresh
+    /// temporary file next to it and renamed over it, so an old file is never left half written.
+    pub fn save_params(&mut self, path: &Path) -> Result<(), ParamsError> {
+        let io = |source| ParamsError::Io {
+            path: path.display().to_string(),
+            source,
+        };
+        let mut tensors: Vec<(&'static str, Vec<usize>, Vec<u8>)> = Vec::new();
+        self.for_each_param(&mut |p| {
+            let bytes = p
+                .value
+                .iter()
+                .flat_map(|v| (v.as_f64() as f32).to_le_bytes())
+                .collect();
+            tensors.push((p.name, p.value.shape().to_vec(), bytes));
+        });
+        let views = tensors.iter().map(|(name, shape, bytes)| {
+            let view = TensorView::new(Dtype::F32, shape.clone(), bytes).expect("sizes agree");
+            (name.to_string(), view)
+        });
+        let bytes = safetensors::serialize(views, None).map_err(|e| ParamsError::Format {
+            path: path.display().to_string(),
+            why: e.to_string(),
+        })?;
+        let dir = match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        let mut file = tempfile::NamedTempFile::new_in(dir).map_err(io)?;
+        file.write_all(&bytes).map_err(io)?;
+        file.as_file().sync_all().map_err(io)?;
+        file.persist(path).map_err(|e| io(e.error))?;
+        Ok(())
+    }
+
+    /// Reads parameters written by [`SimpleConvNet::save_params`] (or any safetensors file
+    /// with float32 tensors `W1 .. b3` of this network's shapes). Nothing changes unless every
+    /// tensor is present with the right shape.
+    pub fn load_params(&mut self, path: &Path) -> Result<(), ParamsError> {
+        let bad = |why: String| ParamsError::Format {
+            path: path.display().to_string(),
+            why,
+        };
+        let bytes = std::fs::read(path).map_err(|source| ParamsError::Io {
+            path: path.display().to_string(),
+            source,
+        })?;
+        let st = SafeTensors::deserialize(&bytes).map_err(|e| {
+            bad(format!(
+                "not a safetensors file ({e}); save the parameters again"
+            ))
+        })?;
+        let mut shapes: Vec<(&'static str, Vec<usize>)> = Vec::new();
+        self.for_each_param(&mut |p| shapes.push((p.name, p.value.shape().to_vec())));
+        let mut values = Vec::new();
+        for (name, shape) in &shapes {
+            let view = st
+                .tensor(name)
+                .map_err(|_| bad(format!("has no tensor {name}; is it a SimpleConvNet's?")))?;
+            if view.dtype() != Dtype::F32 || view.shape() != shape.as_slice() {
+                return Err(bad(format!(
+                    "tensor {name} is {:?} {:?}, this network needs F32 {shape:?} (same \
+                     SimpleConvNetConfig as when saved)",
+                    view.dtype(),
+                    view.shape()
+                )));
+            }
+            let v: Vec<A> = view
+                .data()
+                .chunks_exact(4)
+                .map(|c| A::of(f32::from_le_bytes([c[0], c[1], c[2], c[3]]) as f64))
+                .collect();
+            values.push(ArrayD::from_shape_vec(IxDyn(shape), v).expect("shape checked"));
+        }
+        for (index, v) in values.iter().enumerate() {
+            self.set_param(index, v);
+        }
+        Ok(())
+    }
 }
 
 impl<A: Float> TrainableNet<A> for SimpleConvNet<A> {

@@ -196,3 +196,49 @@ fn accuracy_in_batches_equals_accuracy_at_once() {
         .unwrap();
     assert_eq!((a, a), (b, c));
 }
+
+#[test]
+fn params_round_trip_through_safetensors_and_bad_files_are_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("params.safetensors");
+    let mut rng = StdRng::seed_from_u64(4);
+    let mut a = SimpleConvNet::<f32>::new(small_config(), &mut rng).unwrap();
+    let mut b = SimpleConvNet::<f32>::new(small_config(), &mut rng).unwrap();
+    a.save_params(&path).unwrap();
+    b.load_params(&path).unwrap();
+    let (x, t) = inputs();
+    let x = x.mapv(|v| v as f32);
+    let la = a.loss(&x, Labels::Sparse(t.view()), Mode::Eval).unwrap();
+    let lb = b.loss(&x, Labels::Sparse(t.view()), Mode::Eval).unwrap();
+    assert_eq!(la, lb);
+
+    // another network's shapes: an error, and nothing loaded
+    let other = SimpleConvNetConfig {
+        filter_num: 4,
+        ..small_config()
+    };
+    let mut c = SimpleConvNet::<f32>::new(other, &mut rng).unwrap();
+    let before = c.loss(&x, Labels::Sparse(t.view()), Mode::Eval).unwrap();
+    let e = c.load_params(&path).unwrap_err();
+    assert!(e.to_string().contains("W1"), "{e}");
+    assert_eq!(
+        c.loss(&x, Labels::Sparse(t.view()), Mode::Eval).unwrap(),
+        before
+    );
+
+    // a truncated file and a missing file
+    let bytes = std::fs::read(&path).unwrap();
+    std::fs::write(&path, &bytes[..bytes.len() / 2]).unwrap();
+    assert!(
+        b.load_params(&path)
+            .unwrap_err()
+            .to_string()
+            .contains("safetensors")
+    );
+    assert!(b.load_params(&dir.path().join("missing")).is_err());
+    // saving into a folder that does not exist is an error, not a panic
+    assert!(
+        a.save_params(&dir.path().join("no/such/dir/p.safetensors"))
+            .is_err()
+    );
+}

@@ -1,0 +1,196 @@
+//! Chapter 7's kernels at the shapes of keras-lite's `fashion_mnist_cnn` (batch 32,
+//! channels-last memory seen as (N, C, H, W) through a permuted view, f32):
+//!
+//! ```text
+//! 28x28x1 -> Conv 32 3x3 -> 26x26x32 -> max pool 2 -> 13x13x32 -> Conv 64 3x3 -> 11x11x64 -> pool 2 -> 5x5x64
+//! ```
+//!
+//! | group | what | throughput |
+//! |---|---|---|
+//! | `im2col` | `im2col_into` of both convolutions' inputs (and the book's NCHW layout for the second) | bytes of `col` written |
+//! | `col2im` | `col2im_into` of the second convolution's `dcol` (the first layer needs no `dx`) | bytes of `col` read |
+//! | `conv_forward` | `conv_forward_rows`: `col W_col + b` | `2 m k n` flops |
+//! | `conv_backward` | `conv_backward_rows`: `dW_col = col^T dout`, `db`, and `dcol = dout W_col^T` (second layer) | `2 m k n` per product |
+//! | `max_pool`, `avg_pool` | forward and backward of the 2x2 pools | bytes of the input read (forward) / `dx` written (backward) |
+//!
+//! Compare the GFLOP/s with `cargo bench -p benches --bench matmul` (the same matrixmultiply
+//! kernel on the dense layer's shapes).
+
+use std::hint::black_box;
+
+use benches::{criterion_config, filled};
+use ch07_cnn::convolution::{conv_backward_rows, conv_forward_rows};
+use ch07_cnn::im2col::{Conv2dGeometry, Padding, col2im_into, im2col_into};
+use ch07_cnn::pooling::{
+    avg_pool_backward_into, avg_pool_forward_into, max_pool_backward_into, max_pool_forward_into,
+};
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use ndarray::{Array1, Array2, Array4};
+
+const BATCH: usize = 32;
+
+/// A channels-last batch (N, H, W, C) of deterministic values.
+fn nhwc(h: usize, w: usize, c: usize, seed: usize) -> Array4<f32> {
+    filled(BATCH, h * w * c, seed)
+        .into_shape_with_order((BATCH, h, w, c))
+        .expect("row-major")
+}
+
+/// (name, H, W, C_in, C_out): the two convolutions.
+const CONVS: [(&str, usize, usize, usize, usize); 2] = [
+    ("conv1_28x28x1_32", 28, 28, 1, 32),
+    ("conv2_13x13x32_64", 13, 13, 32, 64),
+];
+
+fn geometry(h: usize, w: usize, c: usize, k: usize) -> Conv2dGeometry {
+    Conv2dGeometry::new((BATCH, c, h, w), (k, k), (1, 1), Padding::default()).expect("fits")
+}
+
+fn im2col_col2im(c: &mut Criterion) {
+    let mut group = c.benchmark_group("im2col");
+    for (name, h, w, cin, _) in CONVS {
+        let g = geometry(h, w, cin, 3);
+        let x = nhwc(h, w, cin, 1);
+        let mut col = Array2::zeros(g.col_shape());
+        let bytes = (col.len() * 4) as u64;
+        group.throughput(Throughput::Bytes(bytes));
+        group.bench_function(BenchmarkId::new("nhwc", name), |b| {
+            b.iter(|| {
+                im2col_into(
+                    black_box(x.view().permuted_axes([0, 3, 1, 2])),
+                    &g,
+                    &mut col,
+                )
+            })
+        });
+        if cin > 1 {
+            let nchw = x
+                .view()
+                .permuted_axes([0, 3, 1, 2])
+                .as_standard_layout()
+                .into_owned();
+            group.bench_function(BenchmarkId::new("nchw", name), |b| {
+                b.iter(|| im2col_into(black_box(nchw.view()), &g, &mut col))
+            });
+        }
+    }
+    group.finish();
+
+    let mut group = c.benchmark_group("col2im");
+    let (name, h, w, cin, _) = CONVS[1];
+    let g = geometry(h, w, cin, 3);
+    let (rows, cols) = g.col_shape();
+    let dcol = filled(rows, cols, 2);
+    let mut dx = Array4::zeros((BATCH, h, w, cin));
+    group.throughput(Throughput::Bytes((dcol.len() * 4) as u64));
+    group.bench_function(BenchmarkId::new("nhwc", name), |b| {
+        b.iter(|| {
+            col2im_into(
+                black_box(dcol.view()),
+                &g,
+                dx.view_mut().permuted_axes([0, 3, 1, 2]),
+            )
+        })
+    });
+    let mut dx_nchw = Array4::zeros((BATCH, cin, h, w));
+    group.bench_function(BenchmarkId::new("nchw", name), |b| {
+        b.iter(|| col2im_into(black_box(dcol.view()), &g, dx_nchw.view_mut()))
+    });
+    group.finish();
+}
+
+fn conv_products(c: &mut Criterion) {
+    let mut forward = c.benchmark_group("conv_forward");
+    for (name, h, w, cin, cout) in CONVS {
+        let g = geometry(h, w, cin, 3);
+        let (m, k) = g.col_shape();
+        let col = filled(m, k, 3);
+        let w_col = filled(k, cout, 4) * 0.1;
+        let bias = Array1::from_elem(cout, 0.01f32);
+        let mut out = Array2::zeros((m, cout));
+        forward.throughput(Throughput::Elements((2 * m * k * cout) as u64));
+        forward.bench_function(name, |b| {
+            b.iter(|| conv_forward_rows(black_box(&col), &w_col, &bias, &mut out))
+        });
+    }
+    forward.finish();
+
+    let mut backward = c.benchmark_group("conv_backward");
+    for (name, h, w, cin, cout) in CONVS {
+        let g = geometry(h, w, cin, 3);
+        let (m, k) = g.col_shape();
+        let col = filled(m, k, 5);
+        let w_col = filled(k, cout, 6) * 0.1;
+        let dout = filled(m, cout, 7);
+        let mut dw = Array2::zeros((k, cout));
+        let mut db = Array1::zeros(cout);
+        let mut dcol = Array2::zeros((m, k));
+        // the first layer has nobody to pass dx to: dW and db only, as keras-lite's Conv2D
+        let first = cin == 1;
+        let products = if first { 1 } else { 2 };
+        backward.throughput(Throughput::Elements((products * 2 * m * k * cout) as u64));
+        backward.bench_function(name, |b| {
+            b.iter(|| {
+                let dcol = (!first).then_some(&mut dcol);
+                conv_backward_rows(black_box(&col), &w_col, &dout, &mut dw, &mut db, dcol)
+            })
+        });
+    }
+    backward.finish();
+}
+
+fn pools(c: &mut Criterion) {
+    // (name, H, W, C): the two pools' inputs
+    let shapes = [
+        ("pool1_26x26x32", 26, 26, 32),
+        ("pool2_11x11x64", 11, 11, 64),
+    ];
+    for kind in ["max_pool", "avg_pool"] {
+        let mut group = c.benchmark_group(kind);
+        for (name, h, w, ch) in shapes {
+            let g = Conv2dGeometry::new((BATCH, ch, h, w), (2, 2), (2, 2), Padding::default())
+                .expect("fits");
+            let x = nhwc(h, w, ch, 8);
+            let xv = || x.view().permuted_axes([0, 3, 1, 2]);
+            let mut out = Array4::zeros((BATCH, g.out_h(), g.out_w(), ch));
+            let dout = nhwc(g.out_h(), g.out_w(), ch, 9);
+            let mut dx = Array4::zeros((BATCH, h, w, ch));
+            let mut argmax = Array4::zeros((0, 0, 0, 0));
+            group.throughput(Throughput::Bytes((x.len() * 4) as u64));
+            let max = kind == "max_pool";
+            group.bench_function(BenchmarkId::new("forward", name), |b| {
+                b.iter(|| {
+                    let o = out.view_mut().permuted_axes([0, 3, 1, 2]);
+                    if max {
+                        max_pool_forward_into(black_box(xv()), &g, o, &mut argmax)
+                    } else {
+                        avg_pool_forward_into(black_box(xv()), &g, o)
+                    }
+                })
+            });
+            if max {
+                let o = out.view_mut().permuted_axes([0, 3, 1, 2]);
+                max_pool_forward_into(xv(), &g, o, &mut argmax).expect("fits");
+            }
+            let dv = dout.view().permuted_axes([0, 3, 1, 2]);
+            group.bench_function(BenchmarkId::new("backward", name), |b| {
+                b.iter(|| {
+                    let d = dx.view_mut().permuted_axes([0, 3, 1, 2]);
+                    if max {
+                        max_pool_backward_into(black_box(dv), &argmax, &g, d)
+                    } else {
+                        avg_pool_backward_into(black_box(dv), &g, d)
+                    }
+                })
+            });
+        }
+        group.finish();
+    }
+}
+
+criterion_group! {
+    name = conv;
+    config = criterion_config();
+    targets = im2col_col2im, conv_products, pools
+}
+criterion_main!(conv);
