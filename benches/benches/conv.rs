@@ -7,8 +7,8 @@
 //!
 //! | group | what | throughput |
 //! |---|---|---|
-//! | `im2col` | `im2col_into` of both convolutions' inputs (and the book's NCHW layout for the second) | bytes of `col` written |
-//! | `col2im` | `col2im_into` of the second convolution's `dcol` (the first layer needs no `dx`) | bytes of `col` read |
+//! | `im2col` | `im2col_into` (columns (c, fh, fw)) of both convolutions' inputs as NHWC views (and the book's NCHW layout for the second), and `im2col_channels_last_into` (columns (fh, fw, c)) | bytes of `col` written |
+//! | `col2im` | `col2im_into` of the second convolution's `dcol` (the first layer needs no `dx`) into NHWC and NCHW, and `col2im_channels_last_into` | bytes of `col` read |
 //! | `conv_forward` | `conv_forward_rows`: `col W_col + b` | `2 m k n` flops |
 //! | `conv_backward` | `conv_backward_rows`: `dW_col = col^T dout`, `db`, and `dcol = dout W_col^T` (second layer) | `2 m k n` per product |
 //! | `max_pool`, `avg_pool` | forward and backward of the 2x2 pools | bytes of the input read (forward) / `dx` written (backward) |
@@ -20,7 +20,10 @@ use std::hint::black_box;
 
 use benches::{criterion_config, filled};
 use ch07_cnn::convolution::{conv_backward_rows, conv_forward_rows};
-use ch07_cnn::im2col::{Conv2dGeometry, Padding, col2im_into, im2col_into};
+use ch07_cnn::im2col::{
+    Conv2dGeometry, Padding, col2im_channels_last_into, col2im_into, im2col_channels_last_into,
+    im2col_into,
+};
 use ch07_cnn::pooling::{
     avg_pool_backward_into, avg_pool_forward_into, max_pool_backward_into, max_pool_forward_into,
 };
@@ -63,6 +66,9 @@ fn im2col_col2im(c: &mut Criterion) {
                 )
             })
         });
+        group.bench_function(BenchmarkId::new("channels_last", name), |b| {
+            b.iter(|| im2col_channels_last_into(black_box(x.view()), &g, &mut col))
+        });
         if cin > 1 {
             let nchw = x
                 .view()
@@ -91,6 +97,9 @@ fn im2col_col2im(c: &mut Criterion) {
                 dx.view_mut().permuted_axes([0, 3, 1, 2]),
             )
         })
+    });
+    group.bench_function(BenchmarkId::new("channels_last", name), |b| {
+        b.iter(|| col2im_channels_last_into(black_box(dcol.view()), &g, dx.view_mut()))
     });
     let mut dx_nchw = Array4::zeros((BATCH, cin, h, w));
     group.bench_function(BenchmarkId::new("nchw", name), |b| {

@@ -36,19 +36,6 @@ use rand::rngs::StdRng;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-const CLASSES: [&str; 10] = [
-    "T-shirt/top",
-    "Trouser",
-    "Pullover",
-    "Dress",
-    "Coat",
-    "Sandal",
-    "Shirt",
-    "Sneaker",
-    "Bag",
-    "Ankle boot",
-];
-
 fn main() -> ExitCode {
     match run() {
         Ok(()) => ExitCode::SUCCESS,
@@ -95,7 +82,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         let response = conv_layer.forward(&img, Mode::Eval)?;
         responses.push(response.slice(s![0, 0, .., ..]).mapv(f64::from));
     }
-    let label = CLASSES[data.t_test[index]];
+    let label = datasets::fashion_mnist::CLASS_NAMES[data.t_test[index]];
     let figure = out.join("apply_filter.png");
     image_grid(
         &figure,

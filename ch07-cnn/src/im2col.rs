@@ -356,31 +356,127 @@ pub fn im2col_into<A: Float>(
     g: &Conv2dGeometry,
     col: &mut Array2<A>,
 ) -> Result<(), GeometryError> {
-    g.check_input("im2col: the input", x.shape())?;
+    im2col_with(Order::Book, x, g, col)
+}
+
+/// The column order of a `col` matrix, and with it the axis order of the 4-D view.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Order {
+    /// The book's: input (N, C, H, W), columns (c, fh, fw).
+    Book,
+    /// Keras': input (N, H, W, C), columns (fh, fw, c).
+    ChannelsLast,
+}
+
+impl Order {
+    /// An error unless `shape` is the geometry's input in this order.
+    fn check(self, g: &Conv2dGeometry, what: &str, shape: &[usize]) -> Result<(), GeometryError> {
+        match self {
+            Order::Book => g.check_input(what, shape),
+            Order::ChannelsLast => {
+                let expected = [g.n, g.h, g.w, g.c];
+                if shape != expected {
+                    return Err(GeometryError(format!(
+                        "{what} has shape {shape:?} but the geometry is for (N, H, W, C) = \
+                         {expected:?}"
+                    )));
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+/// `im2col` in either column order: the shared checks, buffer and two-core split.
+fn im2col_with<A: Float>(
+    order: Order,
+    x: ArrayView4<'_, A>,
+    g: &Conv2dGeometry,
+    col: &mut Array2<A>,
+) -> Result<(), GeometryError> {
+    order.check(g, "im2col: the input", x.shape())?;
     let (rows, cols) = g.col_shape();
     if col.dim() != (rows, cols) || !col.is_standard_layout() {
         *col = Array2::zeros((rows, cols));
     }
     let Some((src, st)) = as_strided(&x) else {
         let standard = x.as_standard_layout();
-        return im2col_into(standard.view(), g, col);
+        return im2col_with(order, standard.view(), g, col);
     };
     let dst = col.as_slice_mut().expect("col is row-major");
     let per_image = g.out_h * g.out_w * cols;
-    let run = |images: std::ops::Range<usize>, dst: &mut [A]| {
-        for (i, n) in images.enumerate() {
-            let img = &src[n * st[0]..];
-            im2col_image(img, st, g, &mut dst[i * per_image..(i + 1) * per_image]);
+    over_images(g.n, per_image, dst, true, |n, rows| {
+        let (img, rows) = (&src[n * st[0]..], &mut rows[..per_image]);
+        match order {
+            Order::Book => im2col_image(img, st, g, rows),
+            Order::ChannelsLast => im2col_image_channels_last(img, st, g, rows),
+        }
+    });
+    Ok(())
+}
+
+/// `col2im` in either column order: the shared checks, zeroing and two-core split.
+fn col2im_with<A: Float>(
+    order: Order,
+    col: ArrayView2<'_, A>,
+    g: &Conv2dGeometry,
+    mut out: ArrayViewMut4<'_, A>,
+) -> Result<(), GeometryError> {
+    order.check(g, "col2im: the output", out.shape())?;
+    if col.dim() != g.col_shape() {
+        return Err(GeometryError(format!(
+            "col2im: col has shape {:?} but the geometry needs {:?} (N*OH*OW, C*FH*FW)",
+            col.dim(),
+            g.col_shape()
+        )));
+    }
+    let col = col.as_standard_layout();
+    let src = col.as_slice().expect("standard layout");
+    let shape = [out.shape()[1], out.shape()[2], out.shape()[3]];
+    let Some((dst, st)) = as_strided_mut(&mut out) else {
+        let mut standard = Array4::zeros(out.raw_dim());
+        col2im_with(order, col.view(), g, standard.view_mut())?;
+        out.assign(&standard);
+        return Ok(());
+    };
+    dst.fill(A::zero());
+    let per_image = g.out_h * g.out_w * g.c * g.filter_h * g.filter_w;
+    // The span of one image's elements: images are disjoint blocks when N is the outer axis.
+    let span = (1..4).map(|k| (shape[k - 1] - 1) * st[k]).sum::<usize>() + 1;
+    over_images(g.n, st[0], dst, span <= st[0], |n, img| {
+        let rows = &src[n * per_image..(n + 1) * per_image];
+        match order {
+            Order::Book => col2im_image(rows, st, g, img),
+            Order::ChannelsLast => col2im_image_channels_last(rows, st, g, img),
+        }
+    });
+    Ok(())
+}
+
+/// Calls `f(n, dst_n)` for every image `n < images`, where `dst_n` is `dst` from image `n`'s
+/// first element on (`dst` holds one image every `stride` elements). Big jobs run as two
+/// halves of the images on two cores ([`join`]); `splittable` says whether the images'
+/// elements are disjoint blocks, so that the halves may be written at the same time.
+fn over_images<A: Send>(
+    images: usize,
+    stride: usize,
+    dst: &mut [A],
+    splittable: bool,
+    f: impl Fn(usize, &mut [A]) + Sync,
+) {
+    let run = |range: std::ops::Range<usize>, part: &mut [A]| {
+        let first = range.start;
+        for n in range {
+            f(n, &mut part[(n - first) * stride..]);
         }
     };
-    if g.n >= 2 && rows * cols >= SPLIT_MIN_ELEMENTS {
-        let half = g.n / 2;
-        let (d0, d1) = dst.split_at_mut(half * per_image);
-        join(|| run(0..half, d0), || run(half..g.n, d1));
+    if splittable && images >= 2 && dst.len() >= SPLIT_MIN_ELEMENTS {
+        let half = images / 2;
+        let (d0, d1) = dst.split_at_mut(half * stride);
+        join(|| run(0..half, d0), || run(half..images, d1));
     } else {
-        run(0..g.n, dst);
+        run(0..images, dst);
     }
-    Ok(())
 }
 
 /// The rows of one image: `img` starts at the image's first element, `st` are the strides
@@ -455,43 +551,9 @@ fn im2col_image<A: Float>(img: &[A], st: [usize; 4], g: &Conv2dGeometry, dst: &m
 pub fn col2im_into<A: Float>(
     col: ArrayView2<'_, A>,
     g: &Conv2dGeometry,
-    mut out: ArrayViewMut4<'_, A>,
+    out: ArrayViewMut4<'_, A>,
 ) -> Result<(), GeometryError> {
-    g.check_input("col2im: the output", out.shape())?;
-    if col.dim() != g.col_shape() {
-        return Err(GeometryError(format!(
-            "col2im: col has shape {:?} but the geometry needs {:?} (N*OH*OW, C*FH*FW)",
-            col.dim(),
-            g.col_shape()
-        )));
-    }
-    let col = col.as_standard_layout();
-    let src = col.as_slice().expect("standard layout");
-    let Some((dst, st)) = as_strided_mut(&mut out) else {
-        let mut standard = Array4::zeros(out.raw_dim());
-        col2im_into(col.view(), g, standard.view_mut())?;
-        out.assign(&standard);
-        return Ok(());
-    };
-    dst.fill(A::zero());
-    let per_image = g.out_h * g.out_w * g.c * g.filter_h * g.filter_w;
-    // The span of one image's elements: images are disjoint blocks when N is the outer axis.
-    let span = (g.c - 1) * st[1] + (g.h - 1) * st[2] + (g.w - 1) * st[3] + 1;
-    let run = |images: std::ops::Range<usize>, dst: &mut [A]| {
-        let first = images.start;
-        for n in images {
-            let img = &mut dst[(n - first) * st[0]..];
-            col2im_image(&src[n * per_image..(n + 1) * per_image], st, g, img);
-        }
-    };
-    if g.n >= 2 && span <= st[0] && src.len() >= SPLIT_MIN_ELEMENTS {
-        let half = g.n / 2;
-        let (d0, d1) = dst.split_at_mut(half * st[0]);
-        join(|| run(0..half, d0), || run(half..g.n, d1));
-    } else {
-        run(0..g.n, dst);
-    }
-    Ok(())
+    col2im_with(Order::Book, col, g, out)
 }
 
 /// Adds the OH*OW rows `rows` of one image onto `img` (which starts at the image's first
@@ -546,6 +608,115 @@ fn col2im_image<A: Float>(rows: &[A], st: [usize; 4], g: &Conv2dGeometry, img: &
             }
         }
     }
+}
+
+/// `im2col` for channels-last input, in Keras' column order: `x` is (N, H, W, C) of any
+/// strides, `col` becomes (N*OH*OW, FH*FW*C) with rows ordered (n, oh, ow) and columns
+/// (fh, fw, c). Those are the rows of Keras' kernel (KH, KW, C_in, C_out) reshaped to
+/// (KH*KW*C_in, C_out), so `col` times that reshape is the convolution with no conversion of
+/// the weights. On row-major NHWC memory each window row is ONE contiguous copy of FW*C
+/// values, much faster than [`im2col_into`]'s (c, fh, fw) order, which has to interleave.
+///
+/// Same buffer and error rules as [`im2col_into`]; `g` is the geometry in (N, C, H, W) terms.
+pub fn im2col_channels_last_into<A: Float>(
+    x: ArrayView4<'_, A>,
+    g: &Conv2dGeometry,
+    col: &mut Array2<A>,
+) -> Result<(), GeometryError> {
+    im2col_with(Order::ChannelsLast, x, g, col)
+}
+
+/// The rows of one image in (fh, fw, c) order: one copy per window row when the input's
+/// pixels are contiguous.
+fn im2col_image_channels_last<A: Float>(
+    img: &[A],
+    st: [usize; 4],
+    g: &Conv2dGeometry,
+    rows: &mut [A],
+) {
+    if g.pad != Padding::default() {
+        rows.fill(A::zero());
+    }
+    channels_last_segments(g, st, |start, len, base, contiguous| {
+        let seg = &mut rows[start..start + len];
+        if contiguous {
+            seg.copy_from_slice(&img[base..base + len]);
+        } else {
+            for (j, px) in seg.chunks_exact_mut(g.c).enumerate() {
+                for (ci, v) in px.iter_mut().enumerate() {
+                    *v = img[base + j * st[2] + ci * st[3]];
+                }
+            }
+        }
+    });
+}
+
+/// The mirror of [`im2col_image_channels_last`]: adds one image's rows onto `img`.
+fn col2im_image_channels_last<A: Float>(
+    rows: &[A],
+    st: [usize; 4],
+    g: &Conv2dGeometry,
+    img: &mut [A],
+) {
+    channels_last_segments(g, st, |start, len, base, contiguous| {
+        let seg = &rows[start..start + len];
+        if contiguous {
+            for (o, &v) in img[base..base + len].iter_mut().zip(seg) {
+                *o = *o + v;
+            }
+        } else {
+            for (j, px) in seg.chunks_exact(g.c).enumerate() {
+                for (ci, &v) in px.iter().enumerate() {
+                    let o = &mut img[base + j * st[2] + ci * st[3]];
+                    *o = *o + v;
+                }
+            }
+        }
+    });
+}
+
+/// The window rows of one image in channels-last order: calls `f(start, len, base,
+/// contiguous)` for every window row `(oh, ow, fy)` that lies (partly) inside the input,
+/// where `start..start + len` is its in-input part within the image's rows of `col`
+/// (FW' pixels of C values) and `base` the input offset of its first pixel (from the image's
+/// first element); `contiguous` says the FW' * C input values are one run of memory.
+/// Parts in the padding are not visited.
+fn channels_last_segments(
+    g: &Conv2dGeometry,
+    st: [usize; 4],
+    mut f: impl FnMut(usize, usize, usize, bool),
+) {
+    let (c, fh, fw) = (g.c, g.filter_h, g.filter_w);
+    let contiguous = (c == 1 || st[3] == 1) && st[2] == c;
+    let row_len = fh * fw * c;
+    let mut row_start = 0;
+    for oh in 0..g.out_h {
+        let y0 = g.row_start(oh);
+        let (ylo, yhi) = Conv2dGeometry::inside(y0, fh, g.h);
+        for ow in 0..g.out_w {
+            let x0 = g.col_start(ow);
+            let (xlo, xhi) = Conv2dGeometry::inside(x0, fw, g.w);
+            if xlo < xhi {
+                let ix = (x0 + xlo as isize) as usize;
+                for fy in ylo..yhi {
+                    let iy = (y0 + fy as isize) as usize;
+                    let start = row_start + (fy * fw + xlo) * c;
+                    f(start, (xhi - xlo) * c, iy * st[1] + ix * st[2], contiguous);
+                }
+            }
+            row_start += row_len;
+        }
+    }
+}
+
+/// The adjoint of [`im2col_channels_last_into`]: OVERWRITES `out` (N, H, W, C), any strides,
+/// with the rows of `col` (N*OH*OW, FH*FW*C) added back onto the positions they came from.
+pub fn col2im_channels_last_into<A: Float>(
+    col: ArrayView2<'_, A>,
+    g: &Conv2dGeometry,
+    out: ArrayViewMut4<'_, A>,
+) -> Result<(), GeometryError> {
+    col2im_with(Order::ChannelsLast, col, g, out)
 }
 
 /// The book's `im2col(input_data, filter_h, filter_w, stride=1, pad=0)`: (N, C, H, W) ->

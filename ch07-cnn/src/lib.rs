@@ -101,6 +101,11 @@
 //!   `out_w()`, `col_shape()`, `with_batch(n)`.
 //! - [`im2col::im2col_into`]`(x, &g, &mut col)` and [`im2col::col2im_into`]`(dcol, &g, dx_view)`:
 //!   columns ordered (c, fh, fw); allocation-free at a fixed shape; two cores for big batches.
+//! - [`im2col::im2col_channels_last_into`]`(x_nhwc, &g, &mut col)` and
+//!   [`im2col::col2im_channels_last_into`]`(dcol, &g, dx_nhwc)`: the same on (N, H, W, C)
+//!   views with columns ordered (fh, fw, c), Keras' kernel order: `W_col` is then Keras'
+//!   kernel (KH, KW, C_in, C_out) reshaped to (KH*KW*C_in, C_out), no conversion, and each
+//!   window row is one contiguous copy (the fast path for channels-last batches).
 //! - [`convolution::conv_forward_rows`] / [`convolution::conv_backward_rows`]: the products on
 //!   `(N*OH*OW, FN)` rows, which ARE channels-last memory; [`convolution::w_col_from_keras`] and
 //!   [`convolution::keras_from_w_col`] convert Keras' (KH, KW, C_in, C_out) kernels.

@@ -3,7 +3,10 @@
 //! rectangular windows) and any memory layout (row-major NCHW, channels-last NHWC seen through
 //! a permuted view, a strided slice).
 
-use ch07_cnn::im2col::{Conv2dGeometry, Padding, col2im, col2im_into, im2col, im2col_into};
+use ch07_cnn::im2col::{
+    Conv2dGeometry, Padding, col2im, col2im_channels_last_into, col2im_into, im2col,
+    im2col_channels_last_into, im2col_into,
+};
 use ndarray::{Array2, Array4, ArrayView4, s};
 use proptest::prelude::*;
 
@@ -140,6 +143,55 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    /// The channels-last variant: the same values with columns in (fh, fw, c) order, and its
+    /// col2im is its adjoint, on row-major NHWC memory and on a view with gaps.
+    #[test]
+    fn channels_last_variant_is_the_definition_in_keras_column_order(
+        g in geometry(),
+        seed in 0u64..1000,
+    ) {
+        let x = filled(g.input_shape(), seed);
+        let book = im2col_reference(&x.view(), &g);
+        let (n, c, h, w) = g.input_shape();
+        let (fh, fw) = (g.filter_h(), g.filter_w());
+        let nhwc = to_nhwc(&x);
+        let mut col = Array2::from_elem(g.col_shape(), f64::NAN);
+        im2col_channels_last_into(nhwc.view(), &g, &mut col).unwrap();
+        for r in 0..col.nrows() {
+            for ci in 0..c {
+                for fy in 0..fh {
+                    for fx in 0..fw {
+                        prop_assert_eq!(
+                            col[[r, (fy * fw + fx) * c + ci]],
+                            book[[r, (ci * fh + fy) * fw + fx]]
+                        );
+                    }
+                }
+            }
+        }
+        // NCHW memory seen as NHWC (not contiguous per pixel row): same result
+        let mut col2 = Array2::zeros((0, 0));
+        im2col_channels_last_into(x.view().permuted_axes([0, 2, 3, 1]), &g, &mut col2).unwrap();
+        prop_assert_eq!(&col2, &col);
+
+        let y = {
+            let (r, k) = g.col_shape();
+            filled((1, 1, r, k), seed + 7).into_shape_with_order((r, k)).unwrap()
+        };
+        let lhs = dot(col.iter().copied(), y.iter().copied());
+        let mut back = Array4::from_elem((n, h, w, c), f64::NAN);
+        col2im_channels_last_into(y.view(), &g, back.view_mut()).unwrap();
+        let rhs = dot(nhwc.iter().copied(), back.iter().copied());
+        prop_assert!((lhs - rhs).abs() <= 1e-10 * (1.0 + lhs.abs()), "{} vs {}", lhs, rhs);
+        let mut wide = Array4::from_elem((n, h, w, 2 * c), 5.0);
+        col2im_channels_last_into(y.view(), &g, wide.slice_mut(s![.., .., .., ..;2])).unwrap();
+        prop_assert_eq!(wide.slice(s![.., .., .., ..;2]), back.view());
+    }
+}
+
 #[test]
 fn the_books_printed_shapes() {
     // 7.4.3: x1 = np.random.rand(1, 3, 7, 7); col1 = im2col(x1, 5, 5, stride=1, pad=0) -> (9, 75)
@@ -225,4 +277,21 @@ fn big_batches_split_over_two_cores_give_the_same_result() {
     )
     .unwrap();
     assert_eq!(back_nhwc.view().permuted_axes([0, 3, 1, 2]), back.view());
+
+    // the channels-last variant on the same big batch: columns (fh, fw, c)
+    let mut col_cl = Array2::zeros((0, 0));
+    im2col_channels_last_into(nhwc.view(), &g, &mut col_cl).unwrap();
+    let permuted = col
+        .view()
+        .into_shape_with_order((col.nrows(), 4, 3, 3))
+        .unwrap()
+        .permuted_axes([0, 2, 3, 1])
+        .as_standard_layout()
+        .into_shape_with_order(col.dim())
+        .unwrap()
+        .to_owned();
+    assert_eq!(col_cl, permuted);
+    let mut back_cl = Array4::zeros((6, 20, 20, 4));
+    col2im_channels_last_into(col_cl.view(), &g, back_cl.view_mut()).unwrap();
+    assert_eq!(back_cl, back_nhwc);
 }
