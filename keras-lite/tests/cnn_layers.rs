@@ -145,6 +145,14 @@ fn set_weights_takes_keras_layout_and_checks_it() {
     w[0].iter_mut().enumerate().for_each(|(i, v)| *v = i as f32);
     m.set_weights(&w).unwrap();
     assert_eq!(m.get_weights().unwrap(), w);
+    // A kernel in another memory order (a transposed view) is read by its logical indices.
+    let other_order = Array4::from_shape_fn((2, 3, 2, 3), |(a, b, c, d)| {
+        (a * 100 + b * 10 + c + d * 7) as f32
+    })
+    .permuted_axes([0, 1, 3, 2])
+    .into_dyn();
+    m.set_weights(&[other_order.clone(), w[1].clone()]).unwrap();
+    assert_eq!(m.get_weights().unwrap()[0], other_order);
     let wrong = vec![ndarray::ArrayD::zeros(vec![3, 2, 3, 2]), w[1].clone()];
     let e = m.set_weights(&wrong).unwrap_err().to_string();
     assert!(e.contains("[2, 3, 3, 2]"), "{e}");

@@ -8,37 +8,35 @@
 //! padded around, the odd one at the bottom and right, as TensorFlow).
 //!
 //! ```text
-//! forward:   col  = im2col(x)                    (N*OH*OW, C*KH*KW)   ch07 im2col_into
+//! forward:   col  = im2col(x)                    (N*OH*OW, KH*KW*C)   ch07 im2col_channels_last_into
 //!            z    = col W_col + b                (N*OH*OW, filters)  ch07 conv_forward_rows
 //!            y    = f(z)                                             ch03 forward_into
 //! backward:  dz   = f'(z) * dy                                       ch03 backward_into
 //!            dW_col = col^T dz, db = sum dz, dcol = dz W_col^T       ch07 conv_backward_rows
-//!            dx   = col2im(dcol)                                     ch07 col2im_into
+//!            dx   = col2im(dcol)                       ch07 col2im_channels_last_into
 //! ```
 //!
 //! A batch is stored as rows `(N, H * W * C)`; the `(N*OH*OW, filters)` rows of `z` are the
 //! same memory as the next layer's `(N, OH * OW * filters)` rows, so nothing is transposed or
-//! copied between layers. `x` goes into `im2col` as a permuted (N, C, H, W) view.
+//! copied between layers. `x` goes into `im2col` as an (N, H, W, C) view of the rows.
 //!
-//! The kernel is kept as ch07's `W_col` (rows ordered (c, kh, kw), the book's `im2col`
-//! columns) and converted to and from Keras' `(KH, KW, C, filters)` at the boundary:
-//! `get_weights`/`set_weights`, saving, initializers (whose fans are Keras' `KH*KW*C` and
-//! `KH*KW*filters`) and constraints.
+//! `im2col`'s columns are in Keras' order (kh, kw, c) (ch07's channels-last variant: each
+//! window row is one contiguous copy), so `W_col` is Keras' kernel `(KH, KW, C, filters)`
+//! itself, reshaped to `(KH*KW*C, filters)` without moving a value: `get_weights`, saving,
+//! initializers (fans `KH*KW*C` and `KH*KW*filters`) and constraints see Keras' layout.
 
 use crate::constraints::Constraint;
 use crate::error::{KerasError, Result};
 use crate::initializers::InitializerSpec;
 use crate::layers::ActivationSpec;
 use crate::layers::kernel_bias::{Penalties, check_finite, checked_bias};
-use crate::layers::rows::{nchw, nchw_mut, reshaped, view_as};
+use crate::layers::rows::{nhwc, nhwc_mut, reshaped, view_as};
 use crate::regularizers::Regularizer;
 use crate::summary::shape_with_batch;
 use ch03_activations::Activation as ActivationFn;
 use ch05_backprop::{Mode, ParamMut, ensure_shape};
-use ch07_cnn::convolution::{
-    conv_backward_rows, conv_forward_rows, keras_from_w_col, w_col_from_keras,
-};
-use ch07_cnn::im2col::{Conv2dGeometry, col2im_into, im2col_into};
+use ch07_cnn::convolution::{conv_backward_rows, conv_forward_rows};
+use ch07_cnn::im2col::{Conv2dGeometry, col2im_channels_last_into, im2col_channels_last_into};
 use ndarray::{Array1, Array2, ArrayD, ArrayRef2, Ix4};
 use rand::rngs::StdRng;
 
@@ -200,7 +198,7 @@ pub(crate) struct ConvState {
     input: (usize, usize, usize),
     /// ch07's geometry for the current batch size.
     geom: Conv2dGeometry,
-    /// `W_col` (C*KH*KW, filters) and its gradient.
+    /// `W_col` (KH*KW*C, filters), Keras' kernel reshaped, and its gradient.
     pub w_col: Array2<f32>,
     pub dw_col: Array2<f32>,
     /// The bias (filters,) and its gradient.
@@ -454,7 +452,9 @@ impl Conv2D {
             self.strides,
             self.layer_name(),
         )?;
-        let w_col = w_col_from_keras(&kernel);
+        let w_col = kernel
+            .into_shape_with_order((kh * kw * c, self.filters))
+            .expect("a fresh kernel is row-major");
         self.state = Some(Box::new(ConvState {
             input: (h, w, c),
             geom,
@@ -496,7 +496,8 @@ impl Conv2D {
                 .expect("a batch that fits in memory fits the geometry");
         }
         let g = s.geom;
-        im2col_into(nchw(x, s.input), &g, &mut s.col).expect("the geometry was checked");
+        im2col_channels_last_into(nhwc(x, s.input), &g, &mut s.col)
+            .expect("the geometry was checked");
         let (rows, filters) = (n * g.out_h() * g.out_w(), s.w_col.ncols());
         let keep = (n, g.out_h() * g.out_w() * filters);
         let (col, w_col, b) = (&s.col, &s.w_col, &s.b);
@@ -546,7 +547,7 @@ impl Conv2D {
         if s.needs_input_grad {
             let (h, w, c) = s.input;
             ensure_shape(&mut s.dx, (n, h * w * c));
-            col2im_into(s.dcol.view(), &g, nchw_mut(&mut s.dx, s.input))
+            col2im_channels_last_into(s.dcol.view(), &g, nhwc_mut(&mut s.dx, s.input))
                 .expect("the geometry was checked");
         }
         &s.dx
@@ -576,15 +577,16 @@ impl Conv2D {
     /// Applies the constraints (after each update); the kernel's on Keras' layout.
     pub(crate) fn apply_constraints(&mut self) {
         let (kc, bc, use_bias) = (self.kernel_constraint, self.bias_constraint, self.use_bias);
-        let (kh, kw) = (self.kernel_size.0, self.kernel_size.1);
+        let shape = self.kernel_shape();
         let Some(s) = &mut self.state else { return };
         if let Some(k) = kc {
-            let mut kernel = keras_from_w_col(&s.w_col, kh, kw, s.input.2)
-                .expect("w_col has the layer's shape")
+            let mut kernel = s
+                .w_col
+                .view_mut()
+                .into_shape_with_order(shape)
+                .expect("w_col is Keras' kernel reshaped")
                 .into_dyn();
-            k.apply(&mut kernel.view_mut());
-            let kernel = kernel.into_dimensionality::<Ix4>().expect("4-D");
-            s.w_col.assign(&w_col_from_keras(&kernel));
+            k.apply(&mut kernel);
         }
         if let (Some(k), true) = (bc, use_bias) {
             k.apply(&mut s.b.view_mut().into_dyn());
@@ -609,13 +611,22 @@ impl Conv2D {
         }
     }
 
+    /// Keras' kernel shape `(KH, KW, C, filters)` (C once built).
+    fn kernel_shape(&self) -> (usize, usize, usize, usize) {
+        let c = self.state.as_ref().map_or(0, |s| s.input.2);
+        (self.kernel_size.0, self.kernel_size.1, c, self.filters)
+    }
+
     /// `[kernel (KH, KW, C, filters), bias (filters,)]` (just the kernel without bias).
     pub(crate) fn get_weights(&self) -> Vec<ArrayD<f32>> {
         let Some(s) = &self.state else {
             return Vec::new();
         };
-        let kernel = keras_from_w_col(&s.w_col, self.kernel_size.0, self.kernel_size.1, s.input.2)
-            .expect("w_col has the layer's shape");
+        let kernel = s
+            .w_col
+            .clone()
+            .into_shape_with_order(self.kernel_shape())
+            .expect("w_col is Keras' kernel reshaped");
         let mut out = vec![kernel.into_dyn()];
         if self.use_bias {
             out.push(s.b.clone().into_dyn());
@@ -651,7 +662,13 @@ impl Conv2D {
         if use_bias {
             s.b.assign(&checked_bias(&name, &weights[1], filters)?);
         }
-        s.w_col.assign(&w_col_from_keras(&kernel));
+        let dim = s.w_col.dim();
+        s.w_col.assign(
+            &kernel
+                .as_standard_layout()
+                .into_shape_with_order(dim)
+                .expect("a row-major 4-D kernel of the checked shape reshapes"),
+        );
         Ok(())
     }
 }

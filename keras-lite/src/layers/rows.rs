@@ -40,6 +40,24 @@ pub(crate) fn nchw(x: &ArrayRef2<f32>, (h, w, c): (usize, usize, usize)) -> Arra
         .permuted_axes([0, 3, 1, 2])
 }
 
+/// Rows of channels_last images `(N, H * W * C)` as `(N, H, W, C)`: a reshape, no copy.
+pub(crate) fn nhwc(x: &ArrayRef2<f32>, (h, w, c): (usize, usize, usize)) -> ArrayView4<'_, f32> {
+    x.view()
+        .into_shape_with_order((x.nrows(), h, w, c))
+        .expect("a batch's rows are one contiguous row-major block")
+}
+
+/// The mutable form of [`nhwc`].
+pub(crate) fn nhwc_mut(
+    x: &mut Array2<f32>,
+    (h, w, c): (usize, usize, usize),
+) -> ArrayViewMut4<'_, f32> {
+    let n = x.nrows();
+    x.view_mut()
+        .into_shape_with_order((n, h, w, c))
+        .expect("a kept buffer is one contiguous row-major block")
+}
+
 /// The mutable form of [`nchw`].
 pub(crate) fn nchw_mut(
     x: &mut Array2<f32>,

@@ -131,22 +131,12 @@ fn check_conv(i: usize, c: &Value, report: &mut Report) -> Result<()> {
     let expect = |key: &str| vec_f64(field(c, key, at)?, key);
     report.push(at, format!("{name} y"), &y, &expect("y")?, IMAGE);
     report.push(at, format!("{name} dx"), &dx, &expect("dx")?, IMAGE);
-    // The kernel's gradient is kept in ch07's W_col layout: compare it in Keras' layout.
-    let dk = ch07_cnn::convolution::keras_from_w_col(
-        &Array2::from_shape_vec(
-            (shape[2] * ks.0 * ks.1, filters),
-            grads[0].iter().map(|&v| v as f32).collect(),
-        )
-        .map_err(|e| fixture_err(e.to_string()))?,
-        ks.0,
-        ks.1,
-        shape[2],
-    )
-    .map_err(|e| fixture_err(e.to_string()))?;
+    // The kernel's gradient is Keras' (KH, KW, C_in, C_out), row-major, already.
+    let dk = &grads[0];
     report.push(
         at,
         format!("{name} dkernel"),
-        &widen(dk.iter().copied()),
+        dk,
         &expect("dkernel")?,
         IMAGE,
     );
