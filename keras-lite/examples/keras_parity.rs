@@ -1,11 +1,13 @@
-//! Checks keras-lite against TensorFlow: reads a parity fixture (the format of
-//! `testdata/README.md`; `make_parity.py SEED FILE` makes more) and compares every activation,
-//! loss, optimizer trajectory and the whole `fit`, each through keras-lite's own name lookup
-//! and API. Prints the worst absolute and relative error per item and exits 1 if any item is
-//! past the fixture README's tolerances.
+//! Checks keras-lite against TensorFlow: reads parity fixtures (the formats of
+//! `testdata/README.md`; `testdata/make_parity.py --seed S --out F.json --cnn-out G.json` makes
+//! more) and compares every activation, loss, optimizer trajectory and the whole `fit` (or, in
+//! a CNN fixture, every Conv2D, pooling and BatchNormalization case and a small CNN's `fit`),
+//! each through keras-lite's own name lookup and API. Prints the worst absolute and relative
+//! error per item and exits 1 if any item is past the fixture README's tolerances.
 //!
 //! ```text
-//! cargo run --release -p keras-lite --example keras_parity -- testdata/keras2_parity.json
+//! cargo run --release -p keras-lite --example keras_parity -- testdata/keras2_parity.json \
+//!     testdata/keras2_cnn_parity.json
 //! ```
 
 use std::process::ExitCode;

@@ -157,6 +157,19 @@ pub(crate) fn check_inputs<'a, X: Inputs + ?Sized>(
     what: &str,
 ) -> Result<CowArray<'a, f32, Ix2>> {
     let shape = x.input_shape();
+    if shape.len() >= 2
+        && input_shape.last() == Some(&1)
+        && shape[1..] == input_shape[..input_shape.len() - 1]
+    {
+        // Keras would fail deep inside the first Conv2D; say what is missing instead.
+        return Err(KerasError::InvalidArgument(format!(
+            "{what} has shape {} but the model takes samples of shape ({}): add the channel \
+             axis (x.insert_axis(Axis({})) in ndarray, x[..., None] in NumPy)",
+            shape_str(shape),
+            dims_str(input_shape),
+            shape.len()
+        )));
+    }
     if shape.is_empty() || &shape[1..] != input_shape {
         return Err(KerasError::InputShape {
             what: what.to_string(),

@@ -79,7 +79,7 @@ impl InitializerSpec {
         }
     }
 
-    fn sample(&self, shape: &[usize], rng: &mut StdRng) -> Result<ndarray::ArrayD<f32>> {
+    pub(crate) fn sample(&self, shape: &[usize], rng: &mut StdRng) -> Result<ndarray::ArrayD<f32>> {
         let (init, seed) = self.resolve()?;
         match seed {
             Some(s) => init.sample_seeded::<f32>(shape, s),

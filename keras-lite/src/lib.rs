@@ -31,8 +31,13 @@
 //! ```text
 //! cargo run -p keras-lite --example fashion_mnist              # the tutorial (dev profile)
 //! cargo run --release -p keras-lite --example fashion_mnist    # faster still
+//! cargo run --release -p keras-lite --example fashion_mnist_cnn  # the CNN (Conv2D, MaxPooling2D)
 //! cargo run --release -p keras-lite --example keras_parity -- testdata/keras2_parity.json
 //! ```
+//!
+//! Images keep Keras' layout: `x` of shape `(N, 28, 28, 1)` (channels_last) for a
+//! `Conv2D::new(32, 3).input_shape(&[28, 28, 1])`; data without the channel axis is an error
+//! saying how to add it.
 //!
 //! # Keras (Python) -> keras-lite
 //!
@@ -45,6 +50,8 @@
 //! | `model.evaluate(x, y, verbose=2)` | `model.evaluate(&x, &y, EvaluateOptions { verbose: 2, ..Default::default() })?` -> [`Logs`]: `r[1]` or `r["accuracy"]` |
 //! | `model.predict(x)` | `model.predict(&x, PredictOptions::default())?` -> `Array2<f32>` |
 //! | `Dropout(0.2)`, `BatchNormalization()` | `Dropout::new(0.2).into()`, `BatchNormalization::new().into()` (Keras' defaults; active in `fit`, inference mode in `evaluate`/`predict`) |
+//! | `Conv2D(32, 3, activation='relu', input_shape=(28, 28, 1))` | `Conv2D::new(32, 3).activation("relu").input_shape(&[28, 28, 1]).into()` (`.strides((2, 1))`, `.padding("same")`; channels_last) |
+//! | `MaxPooling2D(2)`, `AveragePooling2D(3, strides=2, padding='same')`, `GlobalAveragePooling2D()`, `Reshape((7, 7, 16))` | `MaxPooling2D::new(2).into()`, `AveragePooling2D::new(3).strides(2).padding("same").into()`, `GlobalAveragePooling2D::new().into()`, `Reshape::new(&[7, 7, 16]).into()` |
 //! | `model.get_weights()`, `set_weights(w)` | the same, `Vec<ArrayD<f32>>` (`[kernel, bias]` per Dense layer, `[gamma, beta, moving_mean, moving_variance]` per BatchNormalization) |
 //! | `tf.keras.utils.set_random_seed(42)` | [`backend::set_random_seed`]`(42)` |
 //!
@@ -64,7 +71,9 @@
 //! | `Dense` = `x W + b` and its gradients | ch05 `Affine` (+ ch03 `Activation::forward_into`/`backward_into`) |
 //! | the `Activation` layer | ch05 `ActivationLayer` |
 //! | loss gradients; softmax + cross-entropy fused from the logits | ch05 `loss_gradient`, `SoftmaxWithLoss` |
-//! | `Dropout` (inverted, as Keras) and `BatchNormalization` | ch06 `dropout::Dropout::keras`, `batch_norm::BatchNormalization` |
+//! | `Dropout` (inverted, as Keras) and `BatchNormalization` (per channel on images: the `(N*H*W, C)` view) | ch06 `dropout::Dropout::keras`, `batch_norm::BatchNormalization` |
+//! | `Conv2D` = `im2col`, `col W_col + b` and back through `col2im` | ch07 `im2col::{im2col_into, col2im_into}`, `convolution::{conv_forward_rows, conv_backward_rows}` |
+//! | `MaxPooling2D`, `AveragePooling2D`, `GlobalAveragePooling2D` | ch07 `pooling::{max,avg}_pool_{forward,backward}_into` |
 //! | every optimizer, by name or object | ch06 `keras::*`, driven through `Layer::for_each_param` |
 //! | initializers | ch06 `initializers::Initializer` |
 //!
@@ -77,7 +86,7 @@
 //! | module | what |
 //! |---|---|
 //! | [`sequential`] | [`Sequential`]: layers, build, `summary`, `compile`, weights |
-//! | [`layers`] | `InputLayer`, `Flatten`, `Dense`, `Activation`, `Dropout`, `BatchNormalization` |
+//! | [`layers`] | `InputLayer`, `Flatten`, `Dense`, `Activation`, `Dropout`, `BatchNormalization`, `Conv2D`, `MaxPooling2D`, `AveragePooling2D`, `GlobalAveragePooling2D`, `Reshape` |
 //! | [`compile`] | what `compile` accepts by name or object, checked once |
 //! | [`fit`] | [`FitOptions`] and the training loop |
 //! | [`evaluate`] | `evaluate`, `predict`, `train_on_batch`, `test_on_batch`, `predict_on_batch` |

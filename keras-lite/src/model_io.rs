@@ -61,6 +61,8 @@ use crate::metrics::Metric;
 use crate::regularizers::Regularizer;
 use crate::sequential::Sequential;
 use crate::weights_io;
+
+mod images;
 use ch03_activations::Activation as ActivationFn;
 use ch04_loss_gradient::Loss;
 use serde_json::{Map, Value, json};
@@ -554,6 +556,10 @@ pub fn layer_to_json(layer: &Layer) -> Result<Value> {
             c.insert("center".into(), json!(bn.center));
             c.insert("scale".into(), json!(bn.scale));
         }
+        Layer::Conv2D(_)
+        | Layer::Pooling2D(_)
+        | Layer::GlobalAveragePooling2D(_)
+        | Layer::Reshape(_) => images::config_into(layer, &mut c),
     }
     Ok(json!({"class_name": layer.class_name(), "config": Value::Object(c)}))
 }
@@ -676,15 +682,16 @@ pub fn layer_from_json(v: &Value) -> Result<Layer> {
                 .scale(flag("scale"))
                 .into()
         }
-        other => {
-            return Err(bad(
+        other => images::layer_from_config(other, c, &what)?.ok_or_else(|| {
+            bad(
                 &what,
                 format!(
                     "unknown layer class {other:?}; keras-lite has InputLayer, Flatten, Dense, \
-                     Activation, Dropout, BatchNormalization"
+                     Activation, Dropout, BatchNormalization, Conv2D, MaxPooling2D, \
+                     AveragePooling2D, GlobalAveragePooling2D, Reshape"
                 ),
-            ));
-        }
+            )
+        })?,
     };
     if let Some(n) = name {
         *layer.name_slot() = Some(n.to_string());

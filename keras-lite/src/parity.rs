@@ -26,6 +26,8 @@ use ch05_backprop::ParamMut;
 use ndarray::{Array1, Array2, ArrayD, IxDyn};
 use serde_json::Value;
 
+mod cnn;
+
 /// An element passes when `|actual - expected| <= abs + rel * |expected|`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Tolerance {
@@ -51,6 +53,13 @@ pub const LOSS: Tolerance = Tolerance {
 /// Optimizer steps: 1e-5 relative plus 1e-6 absolute.
 pub const OPTIMIZER: Tolerance = Tolerance {
     abs: 1e-6,
+    rel: 1e-5,
+};
+/// Convolution, pooling and BatchNormalization on images, values and gradients: 1e-5
+/// relative plus 1e-5 absolute (sums of a few hundred float32 products, added in another
+/// order than oneDNN adds them).
+pub const IMAGE: Tolerance = Tolerance {
+    abs: 1e-5,
     rel: 1e-5,
 };
 /// The whole fit: 1e-4.
@@ -307,9 +316,11 @@ pub fn check(fixture: &Value) -> Result<Report> {
     if let Some(f) = fixture.get("fit") {
         check_fit(f, &mut report)?;
     }
+    cnn::check(fixture, &mut report)?;
     if report.items.is_empty() {
         return Err(fixture_err(
-            "fixture: none of activations, losses, optimizers, fit found; is this a parity file?",
+            "fixture: none of activations, losses, optimizers, fit, conv2d, pooling, cnn_fit \
+             found; is this a parity file?",
         ));
     }
     Ok(report)
@@ -605,7 +616,20 @@ fn check_fit(f: &Value, report: &mut Report) -> Result<()> {
         }
         layers.push(d.into());
     }
-    let mut model = Sequential::new(layers);
+    let model = Sequential::new(layers);
+    run_fit(f, model, &x.into_dyn(), &y, at, report)
+}
+
+/// Sets the fixture's initial weights on `model`, compiles and trains it as TensorFlow did,
+/// and compares the history, the final weights, `evaluate` and `predict` (group `at`).
+fn run_fit(
+    f: &Value,
+    mut model: Sequential,
+    x: &ArrayD<f32>,
+    y: &Array1<f32>,
+    at: &'static str,
+    report: &mut Report,
+) -> Result<()> {
     let weights: Vec<ArrayD<f32>> = field(f, "initial_weights", at)?
         .as_array()
         .ok_or_else(|| fixture_err("fixture: fit.initial_weights should be a list"))?
@@ -643,11 +667,11 @@ fn check_fit(f: &Value, report: &mut Report) -> Result<()> {
             .unwrap_or(0.0),
         ..Default::default()
     };
-    let h = model.fit(&x, &y, options)?;
+    let h = model.fit(x, y, options)?;
     for (key, expected) in history {
         let actual = h.get(key).map(<[f64]>::to_vec).unwrap_or_default();
         report.push(
-            "fit",
+            at,
             format!("history {key}"),
             &actual,
             &vec_f64(expected, key)?,
@@ -661,7 +685,7 @@ fn check_fit(f: &Value, report: &mut Report) -> Result<()> {
     for (i, (w, e)) in got.iter().zip(final_weights).enumerate() {
         let kind = if i % 2 == 0 { "kernel" } else { "bias" };
         report.push(
-            "fit",
+            at,
             format!("final weights {} {kind}", i / 2),
             &widen(w.iter().copied()),
             &vec_f64(e, "final_weights")?,
@@ -677,8 +701,8 @@ fn check_fit(f: &Value, report: &mut Report) -> Result<()> {
     }
     if let Some(ev) = f.get("evaluate_all").and_then(Value::as_object) {
         let result = model.evaluate(
-            &x,
-            &y,
+            x,
+            y,
             EvaluateOptions {
                 verbose: 0,
                 ..Default::default()
@@ -687,7 +711,7 @@ fn check_fit(f: &Value, report: &mut Report) -> Result<()> {
         for (key, expected) in ev {
             let actual = result.get(key).map(|v| vec![v]).unwrap_or_default();
             report.push(
-                "fit",
+                at,
                 format!("evaluate {key}"),
                 &actual,
                 &[number(expected, key)?],
@@ -697,16 +721,16 @@ fn check_fit(f: &Value, report: &mut Report) -> Result<()> {
     }
     if let Some(p) = f.get("predict_first_3") {
         let expected = matrix_f32(p, "predict_first_3")?;
-        let rows = expected.nrows().min(x.nrows());
+        let rows = expected.nrows().min(x.shape()[0]);
         let pred = model.predict(
-            &x.slice(ndarray::s![..rows, ..]),
+            &x.slice_axis(ndarray::Axis(0), ndarray::Slice::from(..rows)),
             PredictOptions {
                 verbose: 0,
                 ..Default::default()
             },
         )?;
         report.push(
-            "fit",
+            at,
             format!("predict first {rows}"),
             &widen(pred.iter().copied()),
             &widen(expected.iter().copied()),

@@ -157,19 +157,17 @@ impl Sequential {
             )));
         }
         let shapes = self.shapes(input_shape)?;
-        let mut n_in: usize = input_shape.iter().product();
+        let mut prev: &[usize] = input_shape;
         let mut first_with_params = true;
         for (layer, shape) in self.layers.iter_mut().zip(&shapes) {
-            layer.build(n_in, &mut self.rng)?;
+            layer.build(prev, &mut self.rng)?;
             // Only the first layer with weights may skip its input gradient: every later one
             // passes the gradient on to a layer that needs it.
-            if let Some(d) = layer.as_dense_mut() {
-                d.set_needs_input_grad(!first_with_params);
-            }
+            layer.set_needs_input_grad(!first_with_params);
             if layer.has_params() {
                 first_with_params = false;
             }
-            n_in = shape.iter().product();
+            prev = shape;
         }
         self.built_for = Some(input_shape.to_vec());
         Ok(())

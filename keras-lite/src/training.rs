@@ -395,12 +395,7 @@ impl Sequential {
         for m in tracker.metrics.iter_mut() {
             m.update(work.y.view(), classes, pred)?;
         }
-        let penalty: f64 = layers
-            .iter()
-            .filter_map(Layer::as_dense)
-            .filter(|d| d.has_penalty())
-            .map(|d| d.penalty())
-            .sum();
+        let penalty: f64 = layers.iter().map(Layer::penalty).sum();
         let total = loss as f64 + penalty;
         tracker.add_loss(total, b);
         if train {
@@ -432,11 +427,7 @@ impl Sequential {
                 grad = dx;
             }
         }
-        for d in layers.iter_mut().filter_map(Layer::as_dense_mut) {
-            if d.has_penalty() {
-                d.add_penalty_gradients();
-            }
-        }
+        layers.iter_mut().for_each(Layer::add_penalty_gradients);
         let opt = &mut compiled.optimizer;
         if opt.needs_global_norm() {
             let mut sum_sq = 0.0;
@@ -453,11 +444,7 @@ impl Sequential {
                 index += 1;
             });
         }
-        for d in layers.iter_mut().filter_map(Layer::as_dense_mut) {
-            if d.has_constraint() {
-                d.apply_constraints();
-            }
-        }
+        layers.iter_mut().for_each(Layer::apply_constraints);
     }
 
     /// The model's outputs for the batch in `work.x` (the full activation, Mode::Eval).

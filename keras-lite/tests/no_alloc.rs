@@ -157,6 +157,23 @@ fn steps_allocate_nothing(
     );
 }
 
+/// Waits for this test's turn (the helper's allocations belong to the test that is running).
+/// The helper thread's start-up allocation is not part of a step: start it (if there is one)
+/// and let it finish starting before anything is counted. The wait is bounded only in case a
+/// future std allocates nothing at thread start.
+fn take_turn() -> std::sync::MutexGuard<'static, ()> {
+    let turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    if ch05_backprop::parallel::helper_available() {
+        let start = std::time::Instant::now();
+        while !HELPER_STARTED.load(Ordering::Acquire)
+            && start.elapsed() < std::time::Duration::from_secs(60)
+        {
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+    }
+    turn
+}
+
 fn steps_allocate_nothing_on(
     mut model: Sequential,
     x: &ndarray::ArrayD<f32>,
@@ -166,18 +183,7 @@ fn steps_allocate_nothing_on(
     metrics: &[&str],
     y_one_hot: bool,
 ) {
-    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
-    // The helper thread's start-up allocation is not part of a step: start it (if there is
-    // one) and let it finish starting before anything is counted. The wait is bounded only
-    // in case a future std allocates nothing at thread start.
-    if ch05_backprop::parallel::helper_available() {
-        let start = std::time::Instant::now();
-        while !HELPER_STARTED.load(Ordering::Acquire)
-            && start.elapsed() < std::time::Duration::from_secs(60)
-        {
-            std::thread::sleep(std::time::Duration::from_millis(1));
-        }
-    }
+    let _turn = take_turn();
     model.compile(optimizer, loss, metrics).unwrap();
     let mut counter = StepAllocations::default();
     let options = FitOptions {
@@ -300,5 +306,53 @@ fn the_tutorials_step_on_two_cores_or_one() {
         Loss::SparseCategoricalCrossentropy { from_logits: false },
         &["accuracy"],
         false,
+    );
+}
+
+/// A CNN step (Conv2D, BatchNormalization on images, max and average pooling, Flatten, Dense)
+/// allocates only matrixmultiply's packing buffers: 2 products for the first Conv2D (its `dx`
+/// is skipped), 3 for the second, 3 for the Dense layer. The images are small enough that no
+/// product is split over two cores; the count would be the same if one were (see above).
+#[test]
+fn cnn_step_allocates_only_packing_buffers() {
+    use keras_lite::layers::{AveragePooling2D, Conv2D, MaxPooling2D};
+    let y = ndarray::Array1::from_shape_fn(256, |i| (i % 3) as u8);
+    let x = ndarray::Array4::from_shape_fn((256, 8, 8, 1), |(i, r, c, _)| {
+        ((i * 31 + r * 7 + c * 13) % 17) as f32 / 17.0
+            + if r == 1 + 2 * (i % 3) { 1.0 } else { 0.0 }
+    });
+    let mut model = Sequential::new(vec![
+        Conv2D::new(4, 3)
+            .activation("relu")
+            .padding("same")
+            .input_shape(&[8, 8, 1])
+            .into(),
+        BatchNormalization::new().into(),
+        MaxPooling2D::new(2).into(),
+        Conv2D::new(4, 2).activation("relu").into(),
+        AveragePooling2D::new(2).padding("same").into(),
+        Dropout::new(0.1).into(),
+        Flatten::new().into(),
+        Dense::new(3).activation("softmax").into(),
+    ]);
+    let _turn = take_turn();
+    model
+        .compile("adam", "sparse_categorical_crossentropy", &["accuracy"])
+        .unwrap();
+    let mut counter = StepAllocations::default();
+    let options = FitOptions {
+        epochs: 2,
+        batch_size: 32,
+        verbose: 1,
+        callbacks: vec![&mut counter],
+        ..Default::default()
+    };
+    model.fit(&x, &y, options).unwrap();
+    assert_eq!(counter.per_step.len(), 2 * 6);
+    let products = 2 + 3 + 3;
+    assert!(
+        counter.per_step.iter().all(|&n| n == products),
+        "allocations per step: {:?}, expected only matrixmultiply's {products} packing buffers",
+        counter.per_step
     );
 }

@@ -17,13 +17,13 @@
 //! [`BatchNormalization`](ch06_optimizers_init::batch_norm::BatchNormalization).
 
 use crate::error::{KerasError, Result};
-use crate::layers::Buffered;
+use crate::layers::{Buffered, rows};
 use ch05_backprop::{Layer as _, Mode, ParamMut};
 use ch06_optimizers_init::batch_norm::BatchNormalization as Ch06BatchNorm;
 use ndarray::{Array1, Array2, ArrayD, ArrayRef2, Ix1};
 
 /// Keras' `BatchNormalization(axis=-1, momentum=0.99, epsilon=0.001, center=True,
-/// scale=True)` over the features of flat inputs.
+/// scale=True)` over the features of flat inputs or the channels of images.
 ///
 /// ```
 /// use keras_lite::layers::BatchNormalization;
@@ -40,6 +40,8 @@ pub struct BatchNormalization {
     pub(crate) scale: bool,
     /// ch06's layer, created by `build` (boxed: it is large, and `Layer` is an enum).
     pub(crate) layer: Option<Box<Buffered<Ch06BatchNorm<f32>>>>,
+    /// The moving variance before the last training step on images (see `forward`).
+    moving_var_before: Array1<f32>,
 }
 
 impl Default for BatchNormalization {
@@ -59,6 +61,7 @@ impl BatchNormalization {
             center: true,
             scale: true,
             layer: None,
+            moving_var_before: Array1::zeros(0),
         }
     }
 
@@ -152,13 +155,46 @@ impl BatchNormalization {
     }
 
     /// `y` for a batch: the batch's statistics in training, the moving ones at inference.
+    ///
+    /// Images (rows of `H * W * C` values, channels_last) are normalized per channel, as
+    /// Keras' `axis=-1`: ch06's layer runs on the `(N * H * W, C)` view of the same memory.
     pub(crate) fn forward(&mut self, x: &ArrayRef2<f32>, mode: Mode) -> &Array2<f32> {
-        self.built().forward(x, mode)
+        let b = self.layer.as_mut().expect("layer built before use");
+        let c = b.layer.features();
+        if x.ncols() == c {
+            return b.forward(x, mode);
+        }
+        let (layer, out) = (&mut b.layer, &mut b.out);
+        let before = &mut self.moving_var_before;
+        if before.len() != c {
+            *before = Array1::zeros(c);
+        }
+        before.assign(&layer.running_var);
+        let out = per_channel(x, c, out, |xv, o| layer.forward_into(&xv, mode, o));
+        // Keras runs images through TensorFlow's fused kernel, whose moving variance averages
+        // the UNBIASED batch variance (times m / (m - 1), m = N*H*W values per channel);
+        // ch06 averages the biased one, as Keras does for flat inputs. The batch's term in the
+        // average is `moving_var - momentum * before`; add its missing `1 / (m - 1)` share.
+        let m = out.len() / c;
+        if mode == Mode::Train && m > 1 {
+            let (mom, share) = (layer.momentum as f32, 1.0 / (m - 1) as f32);
+            ndarray::Zip::from(&mut layer.running_var)
+                .and(&*before)
+                .for_each(|r, &b| *r += (*r - mom * b) * share);
+        }
+        out
     }
 
-    /// `dx` (and `dgamma`, `dbeta`) from `dy`, for the last training batch.
+    /// `dx` (and `dgamma`, `dbeta`) from `dy`, for the last training batch (images as in
+    /// [`BatchNormalization::forward`]).
     pub(crate) fn backward(&mut self, dout: &ArrayRef2<f32>) -> &Array2<f32> {
-        self.built().backward(dout)
+        let b = self.built();
+        let c = b.layer.features();
+        if dout.ncols() == c {
+            return b.backward(dout);
+        }
+        let (layer, dx) = (&mut b.layer, &mut b.dx);
+        per_channel(dout, c, dx, |dv, o| layer.backward_into(&dv, o))
     }
 
     /// Visits `gamma` then `beta` (those in use), under Keras' names.
@@ -242,6 +278,21 @@ impl BatchNormalization {
         l.running_var = it.next().expect("checked count");
         Ok(())
     }
+}
+
+/// Runs `f` on the `(pixels, c)` view of the row-major `x` (the pixels of channels_last
+/// images as rows), writing into `out` viewed the same way; `out` keeps `x`'s shape.
+fn per_channel<'o>(
+    x: &ArrayRef2<f32>,
+    c: usize,
+    out: &'o mut Array2<f32>,
+    f: impl FnOnce(ndarray::ArrayView2<'_, f32>, &mut Array2<f32>),
+) -> &'o Array2<f32> {
+    let (n, cols) = x.dim();
+    let pixels = n * cols / c;
+    let xv = rows::view_as(x, (pixels, c));
+    rows::reshaped(out, (n, cols), (pixels, c), |o| f(xv, o));
+    out
 }
 
 #[cfg(test)]

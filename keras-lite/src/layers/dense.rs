@@ -16,10 +16,11 @@
 use crate::constraints::Constraint;
 use crate::error::{KerasError, Result};
 use crate::initializers::InitializerSpec;
+use crate::layers::kernel_bias::{Penalties, check_finite, checked_bias};
 use crate::regularizers::Regularizer;
 use ch03_activations::Activation as ActivationFn;
 use ch05_backprop::{Affine, Layer as _, Mode, ParamMut, ensure_shape};
-use ndarray::{Array1, Array2, ArrayD, ArrayRef2, Ix1, Ix2};
+use ndarray::{Array1, Array2, ArrayD, ArrayRef2, Ix2};
 use rand::rngs::StdRng;
 
 /// An activation as a Dense or Activation layer accepts it: a Keras name, resolved when the
@@ -317,30 +318,23 @@ impl Dense {
     /// The weight penalties (kernel and bias regularizers) plus the last activity penalty.
     pub(crate) fn penalty(&self) -> f64 {
         let Some(s) = &self.state else { return 0.0 };
-        let mut p = s.activity_penalty;
-        if let Some(r) = &self.kernel_regularizer {
-            p += r.penalty(&s.affine.w);
+        s.activity_penalty + self.penalties().value(&s.affine.w, &s.affine.b)
+    }
+
+    fn penalties(&self) -> Penalties {
+        Penalties {
+            kernel: self.kernel_regularizer,
+            bias: self.bias_regularizer,
+            use_bias: self.use_bias,
         }
-        if let (Some(r), true) = (&self.bias_regularizer, self.use_bias) {
-            p += r.penalty(&s.affine.b);
-        }
-        p
     }
 
     /// Adds the weight penalties' gradients to `dW` and `db` (after backward).
     pub(crate) fn add_penalty_gradients(&mut self) {
-        let (kr, br, use_bias) = (
-            self.kernel_regularizer,
-            self.bias_regularizer,
-            self.use_bias,
-        );
+        let penalties = self.penalties();
         let Some(s) = &mut self.state else { return };
-        if let Some(r) = kr {
-            r.add_gradient(&s.affine.w, &mut s.affine.dw, 1.0);
-        }
-        if let (Some(r), true) = (br, use_bias) {
-            r.add_gradient(&s.affine.b, &mut s.affine.db, 1.0);
-        }
+        let a = &mut s.affine;
+        penalties.add_gradients(&a.w, &mut a.dw, &a.b, &mut a.db);
     }
 
     /// Whether the layer has a regularizer of any kind.
@@ -414,30 +408,9 @@ impl Dense {
                     weights[0].shape()
                 ))
             })?;
-        if kernel.iter().any(|v| !v.is_finite()) {
-            return Err(KerasError::Weights(format!(
-                "layer {name:?}: the kernel given contains NaN or infinity"
-            )));
-        }
+        check_finite(&name, "kernel", &kernel)?;
         if use_bias {
-            let bias = weights[1]
-                .view()
-                .into_dimensionality::<Ix1>()
-                .ok()
-                .filter(|b| b.len() == units)
-                .ok_or_else(|| {
-                    KerasError::Weights(format!(
-                        "layer {name:?}: the bias given has shape {:?} but the layer's bias is \
-                         [{units}]",
-                        weights[1].shape()
-                    ))
-                })?;
-            if bias.iter().any(|v| !v.is_finite()) {
-                return Err(KerasError::Weights(format!(
-                    "layer {name:?}: the bias given contains NaN or infinity"
-                )));
-            }
-            s.affine.b.assign(&bias);
+            s.affine.b.assign(&checked_bias(&name, &weights[1], units)?);
         }
         s.affine.w.assign(&kernel);
         Ok(())

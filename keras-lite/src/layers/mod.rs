@@ -1,11 +1,15 @@
 //! The layers a [`Sequential`](crate::Sequential) model stacks: [`InputLayer`], [`Flatten`],
-//! [`Dense`], [`Activation`], [`Dropout`] and [`BatchNormalization`], gathered in the
-//! [`Layer`] enum that `Sequential::new` takes (`Dense::new(128).activation("relu").into()`).
+//! [`Dense`], [`Activation`], [`Dropout`], [`BatchNormalization`], and for images [`Conv2D`],
+//! [`MaxPooling2D`], [`AveragePooling2D`] (both build a [`Pooling2D`]),
+//! [`GlobalAveragePooling2D`] and [`Reshape`], gathered in the [`Layer`] enum that
+//! `Sequential::new` takes (`Dense::new(128).activation("relu").into()`).
 //!
 //! A layer is first a configuration (units, activation, initializers, ...); it is **built**
 //! once the shape of its input is known, which creates its weights. Inside a model every batch
 //! is 2-D, `(N, features)`: images are flattened once, where the data enters, so that
-//! `Flatten` and `InputLayer` cost nothing at run time (they only describe shapes).
+//! `Flatten`, `Reshape` and `InputLayer` cost nothing at run time (they only describe shapes).
+//! An image batch is channels_last, row n holding `H * W * C` values: the image layers read it
+//! through views (`(N, C, H, W)` for ch07's kernels, `(N*H*W, C)` pixels), never copies.
 //!
 //! The computing parts come from the chapter crates: `Dense` is ch05's
 //! [`Affine`](ch05_backprop::Affine) followed by a ch03
@@ -13,7 +17,8 @@
 //! `Activation` layer is ch05's [`ActivationLayer`](ch05_backprop::ActivationLayer);
 //! `Dropout` and `BatchNormalization` are ch06's
 //! [`Dropout`](ch06_optimizers_init::dropout::Dropout) (Keras' inverted form) and
-//! [`BatchNormalization`](ch06_optimizers_init::batch_norm::BatchNormalization).
+//! [`BatchNormalization`](ch06_optimizers_init::batch_norm::BatchNormalization); `Conv2D` and
+//! the pooling layers run ch07's `im2col`, row-form convolution and pooling kernels.
 //!
 //! `Dropout` and `BatchNormalization` behave differently in training and inference: `fit` and
 //! `train_on_batch` run the layers in [`Mode::Train`], `evaluate`, `predict` and
@@ -24,17 +29,25 @@
 
 mod activation;
 mod batch_normalization;
+mod conv2d;
 mod dense;
 mod dropout;
 mod flatten;
 mod input_layer;
+mod kernel_bias;
+mod pooling;
+mod reshape;
+mod rows;
 
 pub use activation::Activation;
 pub use batch_normalization::BatchNormalization;
+pub use conv2d::{Conv2D, Padding, Size2};
 pub use dense::{ActivationSpec, Dense};
 pub use dropout::Dropout;
 pub use flatten::Flatten;
 pub use input_layer::InputLayer;
+pub use pooling::{AveragePooling2D, GlobalAveragePooling2D, MaxPooling2D, PoolKind, Pooling2D};
+pub use reshape::Reshape;
 
 use crate::error::{KerasError, Result};
 use ch05_backprop::{Mode, ParamMut};
@@ -82,6 +95,11 @@ pub enum Layer {
     Activation(Activation),
     Dropout(Dropout),
     BatchNormalization(BatchNormalization),
+    Conv2D(Conv2D),
+    /// `MaxPooling2D` or `AveragePooling2D`.
+    Pooling2D(Pooling2D),
+    GlobalAveragePooling2D(GlobalAveragePooling2D),
+    Reshape(Reshape),
 }
 
 impl From<InputLayer> for Layer {
@@ -114,6 +132,26 @@ impl From<BatchNormalization> for Layer {
         Layer::BatchNormalization(l)
     }
 }
+impl From<Conv2D> for Layer {
+    fn from(l: Conv2D) -> Self {
+        Layer::Conv2D(l)
+    }
+}
+impl From<Pooling2D> for Layer {
+    fn from(l: Pooling2D) -> Self {
+        Layer::Pooling2D(l)
+    }
+}
+impl From<GlobalAveragePooling2D> for Layer {
+    fn from(l: GlobalAveragePooling2D) -> Self {
+        Layer::GlobalAveragePooling2D(l)
+    }
+}
+impl From<Reshape> for Layer {
+    fn from(l: Reshape) -> Self {
+        Layer::Reshape(l)
+    }
+}
 
 impl Layer {
     /// The layer's name (`dense_1`); empty until the layer is added to a model or named.
@@ -125,6 +163,10 @@ impl Layer {
             Layer::Activation(l) => l.name.as_deref(),
             Layer::Dropout(l) => l.name.as_deref(),
             Layer::BatchNormalization(l) => l.name.as_deref(),
+            Layer::Conv2D(l) => l.name.as_deref(),
+            Layer::Pooling2D(l) => l.name.as_deref(),
+            Layer::GlobalAveragePooling2D(l) => l.name.as_deref(),
+            Layer::Reshape(l) => l.name.as_deref(),
         }
         .unwrap_or("")
     }
@@ -138,6 +180,10 @@ impl Layer {
             Layer::Activation(_) => "Activation",
             Layer::Dropout(_) => "Dropout",
             Layer::BatchNormalization(_) => "BatchNormalization",
+            Layer::Conv2D(_) => "Conv2D",
+            Layer::Pooling2D(p) => p.kind_class_name(),
+            Layer::GlobalAveragePooling2D(_) => "GlobalAveragePooling2D",
+            Layer::Reshape(_) => "Reshape",
         }
     }
 
@@ -150,6 +196,10 @@ impl Layer {
             Layer::Activation(l) => &mut l.name,
             Layer::Dropout(l) => &mut l.name,
             Layer::BatchNormalization(l) => &mut l.name,
+            Layer::Conv2D(l) => &mut l.name,
+            Layer::Pooling2D(l) => &mut l.name,
+            Layer::GlobalAveragePooling2D(l) => &mut l.name,
+            Layer::Reshape(l) => &mut l.name,
         }
     }
 
@@ -162,6 +212,10 @@ impl Layer {
             Layer::Activation(l) => Some(&mut l.input_shape),
             Layer::Dropout(l) => Some(&mut l.input_shape),
             Layer::BatchNormalization(l) => Some(&mut l.input_shape),
+            Layer::Conv2D(l) => Some(&mut l.input_shape),
+            Layer::Pooling2D(l) => Some(&mut l.input_shape),
+            Layer::GlobalAveragePooling2D(l) => Some(&mut l.input_shape),
+            Layer::Reshape(l) => Some(&mut l.input_shape),
         }
     }
 
@@ -183,6 +237,10 @@ impl Layer {
             Layer::Activation(l) => l.input_shape.as_deref(),
             Layer::Dropout(l) => l.input_shape.as_deref(),
             Layer::BatchNormalization(l) => l.input_shape.as_deref(),
+            Layer::Conv2D(l) => l.input_shape.as_deref(),
+            Layer::Pooling2D(l) => l.input_shape.as_deref(),
+            Layer::GlobalAveragePooling2D(l) => l.input_shape.as_deref(),
+            Layer::Reshape(l) => l.input_shape.as_deref(),
         }
     }
 
@@ -212,33 +270,41 @@ impl Layer {
                 Ok(vec![d.units])
             }
             Layer::BatchNormalization(_) => {
-                if input.len() != 1 {
+                if input.len() != 1 && input.len() != 3 {
                     return Err(KerasError::InvalidArgument(format!(
                         "layer {:?} (BatchNormalization) gets inputs of shape {}; \
-                         BatchNormalization here normalizes the features of flat vectors \
-                         (axis=-1 of (None, features)): put Flatten() before it",
+                         BatchNormalization here normalizes the last axis (axis=-1) of flat \
+                         vectors (None, features) or of images (None, height, width, channels): \
+                         put Flatten() or Reshape before it",
                         self.name(),
                         crate::summary::shape_with_batch(input)
                     )));
                 }
                 Ok(input.to_vec())
             }
+            Layer::Conv2D(c) => c.output_shape_for(input),
+            Layer::Pooling2D(p) => p.output_shape_for(input),
+            Layer::GlobalAveragePooling2D(g) => g.output_shape_for(input),
+            Layer::Reshape(r) => r.output_shape_for(input),
         }
     }
 
     /// Number of weights, trainable or not, as Keras counts them (Dense: `in * units + units`,
-    /// or `in * units` without bias; BatchNormalization: `4 * features`, see
-    /// [`Layer::count_non_trainable_params`]). Saturates at `usize::MAX` rather than
-    /// overflow (see [`crate::sizes`]).
+    /// or `in * units` without bias; Conv2D: `kh * kw * c_in * filters + filters`;
+    /// BatchNormalization: `4 * channels` (the last axis), see
+    /// [`Layer::count_non_trainable_params`]). `input` is a shape the layer accepts.
+    /// Saturates at `usize::MAX` rather than overflow (see [`crate::sizes`]).
     pub fn count_params(&self, input: &[usize]) -> usize {
         let n_in = crate::sizes::elements(input).unwrap_or(usize::MAX);
+        let channels = input.last().copied().unwrap_or(0);
         match self {
             Layer::Dense(d) => {
                 n_in.saturating_mul(d.units)
                     .saturating_add(if d.use_bias { d.units } else { 0 })
             }
+            Layer::Conv2D(c) => c.count_params(channels),
             Layer::BatchNormalization(bn) => {
-                let (trainable, fixed) = bn.count_params(n_in);
+                let (trainable, fixed) = bn.count_params(channels);
                 trainable.saturating_add(fixed)
             }
             _ => 0,
@@ -249,22 +315,23 @@ impl Layer {
     /// BatchNormalization's `moving_mean` and `moving_variance` (`2 * features`).
     pub fn count_non_trainable_params(&self, input: &[usize]) -> usize {
         match self {
-            Layer::BatchNormalization(bn) => {
-                bn.count_params(crate::sizes::elements(input).unwrap_or(usize::MAX))
-                    .1
-            }
+            Layer::BatchNormalization(bn) => bn.count_params(input.last().copied().unwrap_or(0)).1,
             _ => 0,
         }
     }
 
-    /// Creates the weights for inputs of `n_in` features (flattened), drawing from `rng`.
-    pub(crate) fn build(&mut self, n_in: usize, rng: &mut StdRng) -> Result<()> {
+    /// Creates the weights for samples of shape `input` (checked by
+    /// [`Layer::output_shape`] first), drawing from `rng`.
+    pub(crate) fn build(&mut self, input: &[usize], rng: &mut StdRng) -> Result<()> {
         match self {
-            Layer::Dense(d) => d.build(n_in, rng),
+            Layer::Dense(d) => d.build(input.iter().product(), rng),
             Layer::Activation(a) => a.build(),
             Layer::Dropout(d) => d.build(rng),
-            Layer::BatchNormalization(bn) => bn.build(n_in),
-            Layer::InputLayer(_) | Layer::Flatten(_) => Ok(()),
+            Layer::BatchNormalization(bn) => bn.build(input.last().copied().unwrap_or(0)),
+            Layer::Conv2D(c) => c.build(input, rng),
+            Layer::Pooling2D(p) => p.build(input),
+            Layer::GlobalAveragePooling2D(g) => g.build(input),
+            Layer::InputLayer(_) | Layer::Flatten(_) | Layer::Reshape(_) => Ok(()),
         }
     }
 
@@ -275,14 +342,17 @@ impl Layer {
             Layer::Activation(a) => a.layer.is_some(),
             Layer::Dropout(d) => d.layer.is_some(),
             Layer::BatchNormalization(bn) => bn.layer.is_some(),
-            Layer::InputLayer(_) | Layer::Flatten(_) => true,
+            Layer::Conv2D(c) => c.state.is_some(),
+            Layer::Pooling2D(p) => p.state.is_some(),
+            Layer::GlobalAveragePooling2D(g) => g.state.is_some(),
+            Layer::InputLayer(_) | Layer::Flatten(_) | Layer::Reshape(_) => true,
         }
     }
 
     /// Whether the layer has weights the optimizer updates.
     pub(crate) fn has_params(&self) -> bool {
         match self {
-            Layer::Dense(_) => true,
+            Layer::Dense(_) | Layer::Conv2D(_) => true,
             Layer::BatchNormalization(bn) => bn.center || bn.scale,
             _ => false,
         }
@@ -298,8 +368,11 @@ impl Layer {
         logits: bool,
     ) -> Option<&Array2<f32>> {
         match self {
-            Layer::InputLayer(_) | Layer::Flatten(_) => None,
+            Layer::InputLayer(_) | Layer::Flatten(_) | Layer::Reshape(_) => None,
             Layer::Dense(d) => Some(d.forward(x, mode, logits)),
+            Layer::Conv2D(c) => Some(c.forward(x, mode)),
+            Layer::Pooling2D(p) => Some(p.forward(x, mode)),
+            Layer::GlobalAveragePooling2D(g) => Some(g.forward(x)),
             // The output activation of the fused path is applied by the loss.
             Layer::Activation(_) if logits => None,
             Layer::Activation(a) => Some(a.forward(x, mode)),
@@ -312,8 +385,11 @@ impl Layer {
     /// that `dout` is the gradient of the pre-activation output (fused path).
     pub(crate) fn backward(&mut self, dout: &ArrayRef2<f32>, logits: bool) -> Option<&Array2<f32>> {
         match self {
-            Layer::InputLayer(_) | Layer::Flatten(_) => None,
+            Layer::InputLayer(_) | Layer::Flatten(_) | Layer::Reshape(_) => None,
             Layer::Dense(d) => Some(d.backward(dout, logits)),
+            Layer::Conv2D(c) => Some(c.backward(dout)),
+            Layer::Pooling2D(p) => Some(p.backward(dout)),
+            Layer::GlobalAveragePooling2D(g) => Some(g.backward(dout)),
             Layer::Activation(_) if logits => None,
             Layer::Activation(a) => Some(a.backward(dout)),
             Layer::Dropout(d) => d.backward(dout),
@@ -326,6 +402,7 @@ impl Layer {
     pub(crate) fn for_each_param(&mut self, f: &mut dyn FnMut(ParamMut<'_, f32>)) {
         match self {
             Layer::Dense(d) => d.for_each_param(f),
+            Layer::Conv2D(c) => c.for_each_param(f),
             Layer::BatchNormalization(bn) => bn.for_each_param(f),
             _ => {}
         }
@@ -336,6 +413,7 @@ impl Layer {
     pub fn get_weights(&self) -> Vec<ArrayD<f32>> {
         match self {
             Layer::Dense(d) => d.get_weights(),
+            Layer::Conv2D(c) => c.get_weights(),
             Layer::BatchNormalization(bn) => bn.get_weights(),
             _ => Vec::new(),
         }
@@ -345,6 +423,7 @@ impl Layer {
     pub(crate) fn set_weights(&mut self, weights: &[ArrayD<f32>]) -> Result<()> {
         match self {
             Layer::Dense(d) => d.set_weights(weights),
+            Layer::Conv2D(c) => c.set_weights(weights),
             Layer::BatchNormalization(bn) => bn.set_weights(weights),
             _ => Ok(()),
         }
@@ -356,6 +435,8 @@ impl Layer {
         match self {
             Layer::Dense(d) if d.use_bias => vec!["kernel", "bias"],
             Layer::Dense(_) => vec!["kernel"],
+            Layer::Conv2D(c) if c.use_bias => vec!["kernel", "bias"],
+            Layer::Conv2D(_) => vec!["kernel"],
             Layer::BatchNormalization(bn) => bn.weight_names(),
             _ => Vec::new(),
         }
@@ -374,26 +455,60 @@ impl Layer {
         }
     }
 
-    pub(crate) fn as_dense_mut(&mut self) -> Option<&mut Dense> {
+    /// Whether backward computes `dL/dx` (switched off on the model's first layer with
+    /// weights, which nothing before needs a gradient from; Dense and Conv2D).
+    pub(crate) fn set_needs_input_grad(&mut self, needs: bool) {
         match self {
-            Layer::Dense(d) => Some(d),
-            _ => None,
+            Layer::Dense(d) => d.set_needs_input_grad(needs),
+            Layer::Conv2D(c) => c.set_needs_input_grad(needs),
+            _ => {}
+        }
+    }
+
+    /// The regularizers' penalty of a Dense or Conv2D layer (0 for the others).
+    pub(crate) fn penalty(&self) -> f64 {
+        match self {
+            Layer::Dense(d) if d.has_penalty() => d.penalty(),
+            Layer::Conv2D(c) => c.penalty(),
+            _ => 0.0,
+        }
+    }
+
+    /// Adds the regularizers' gradients to the weights' gradients (after backward).
+    pub(crate) fn add_penalty_gradients(&mut self) {
+        match self {
+            Layer::Dense(d) if d.has_penalty() => d.add_penalty_gradients(),
+            Layer::Conv2D(c) => c.add_penalty_gradients(),
+            _ => {}
+        }
+    }
+
+    /// Applies the kernel and bias constraints (after each update).
+    pub(crate) fn apply_constraints(&mut self) {
+        match self {
+            Layer::Dense(d) if d.has_constraint() => d.apply_constraints(),
+            Layer::Conv2D(c) => c.apply_constraints(),
+            _ => {}
         }
     }
 }
 
-/// Keras' `generic_utils.to_snake_case`: `InputLayer` -> `input_layer`, `Dense` -> `dense`.
+/// Keras' `generic_utils.to_snake_case`: `InputLayer` -> `input_layer`, `Dense` -> `dense`,
+/// `Conv2D` -> `conv2d`, `MaxPooling2D` -> `max_pooling2d`. Keras inserts `_` before a capital
+/// that starts a lower-case word (`(.)([A-Z][a-z]+)`) and between a lower-case letter and a
+/// capital (`([a-z])([A-Z])`), then lower-cases; a capital after a digit (`2D`) gets none.
 pub(crate) fn snake_case(class: &str) -> String {
+    let chars: Vec<char> = class.chars().collect();
     let mut out = String::new();
-    for (i, c) in class.chars().enumerate() {
-        if c.is_uppercase() {
-            if i > 0 {
+    for (i, &c) in chars.iter().enumerate() {
+        if c.is_ascii_uppercase() && i > 0 {
+            let starts_word = chars.get(i + 1).is_some_and(char::is_ascii_lowercase);
+            let after_lower = chars[i - 1].is_ascii_lowercase();
+            if starts_word || after_lower {
                 out.push('_');
             }
-            out.extend(c.to_lowercase());
-        } else {
-            out.push(c);
         }
+        out.extend(c.to_lowercase());
     }
     out
 }
@@ -407,5 +522,13 @@ mod tests {
         assert_eq!(snake_case("Dense"), "dense");
         assert_eq!(snake_case("InputLayer"), "input_layer");
         assert_eq!(snake_case("Sequential"), "sequential");
+        assert_eq!(snake_case("Conv2D"), "conv2d");
+        assert_eq!(snake_case("MaxPooling2D"), "max_pooling2d");
+        assert_eq!(snake_case("AveragePooling2D"), "average_pooling2d");
+        assert_eq!(
+            snake_case("GlobalAveragePooling2D"),
+            "global_average_pooling2d"
+        );
+        assert_eq!(snake_case("BatchNormalization"), "batch_normalization");
     }
 }
