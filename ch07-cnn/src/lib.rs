@@ -44,7 +44,7 @@
 //! | 7.6.1 | first-layer weights before and after training (`visualize_filter.py`) | example `visualize_filter` |
 //! | 7.6.2 | what a learned filter responds to (`apply_filter.py`) | example `apply_filter` |
 //! | 7.7 | LeNet, AlexNet | history; `keras-lite`'s `Conv2D` builds such networks from these kernels |
-//! | (5.7.3) | gradient check of the network (`gradient_check.py`) | example `gradient_check`, [`SimpleConvNet::numerical_gradient`] |
+//! | (5.7.3) | gradient check of the network (`gradient_check.py`) | example `ch07_gradient_check`, [`SimpleConvNet::numerical_gradient`] |
 //!
 //! ## Using it
 //!

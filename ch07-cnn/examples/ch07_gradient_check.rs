@@ -18,7 +18,9 @@
 //! The differences are rounding noise (around 1e-10 or smaller) unless a ReLU input sits
 //! within h of its kink at 0, where no derivative exists. Options: `--seed N` [0].
 //!
-//! Run: `cargo run -p ch07-cnn --example gradient_check`
+//! Run: `cargo run -p ch07-cnn --example ch07_gradient_check` (named with its chapter, like
+//! `ch05_train_neuralnet`: ch05 has a `gradient_check` too, and a workspace's examples share
+//! one output folder)
 
 #[path = "../../ch06-optimizers-init/examples/common/mod.rs"]
 mod common;
