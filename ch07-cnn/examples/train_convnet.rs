@@ -32,8 +32,9 @@
 //! Measured here (release build, f32, seed 0; the machine was shared, so the CPU time is the
 //! figure to compare): `--epochs 5` took 195 s of CPU and reached test accuracy 0.8891 on all
 //! 10000 test images (wall clock 519 s, the process getting 37% of a core); `--epochs 10` took
-//! 394 s of CPU (727 s wall, 54%) and reached 0.9073. Both are 39 s of CPU per epoch, so the
-//! book's 20 epochs are about 13 minutes of CPU. The book reports about 0.99 on MNIST;
+//! 394 s of CPU (727 s wall, 54%) and reached 0.9073. The book's settings (no flags, 20
+//! epochs) took 798 s of CPU (13.3 minutes; 52 minutes of wall clock at the lowest priority on
+//! the busy machine) and reached test accuracy 0.9113. The book reports about 0.99 on MNIST;
 //! Fashion-MNIST is harder.
 //!
 //! Run: `cargo run --release -p ch07-cnn --example train_convnet`
