@@ -23,7 +23,7 @@
 //! ...                                  # plot_value_array side by side
 //! ```
 //!
-//! As in the version of the tutorial KERAS_REFERENCE.md quotes, the last layer has a softmax
+//! As in the version of the tutorial `scripts/keras_seed.py` runs, the last layer has a softmax
 //! and the loss is `sparse_categorical_crossentropy` by name (keras-lite still trains it from
 //! the logits), and 5 epochs.
 //!

@@ -349,7 +349,7 @@ impl<W: Write> Progbar<W> {
 mod tests {
     use super::*;
 
-    // The lines of KERAS_REFERENCE.md ("The tutorial, line by line").
+    // The lines tf_keras 2.21 prints for the tutorial (`scripts/keras_seed.py`), line by line.
     #[test]
     fn reference_epoch_line() {
         let line = format_line(

@@ -141,7 +141,7 @@ pub fn format_summary(model_name: &str, rows: &[SummaryRow], non_trainable: usiz
 mod tests {
     use super::*;
 
-    /// KERAS_REFERENCE.md, "The tutorial, line by line": the summary of the tutorial's model.
+    /// The summary tf_keras 2.21 prints for the tutorial's model (`scripts/keras_seed.py`).
     const REFERENCE: &str = "\
 Model: \"sequential\"
 _________________________________________________________________
