@@ -12,6 +12,7 @@
 //! | `conv_forward` | `conv_forward_rows`: `col W_col + b` | `2 m k n` flops |
 //! | `conv_backward` | `conv_backward_rows`: `dW_col = col^T dout`, `db`, and `dcol = dout W_col^T` (second layer) | `2 m k n` per product |
 //! | `max_pool`, `avg_pool` | forward and backward of the 2x2 pools | bytes of the input read (forward) / `dx` written (backward) |
+//! | `cnn_step` | the whole model of `fashion_mnist_cnn` through keras-lite (Adam, sparse categorical cross-entropy, accuracy): `train_on_batch` of one batch of 32, and `fit` over 1600 samples (50 steps of 32, `verbose` 0) | `2 m k n` of the step's products (CNN_FLOPS_PER_SAMPLE per sample) |
 //!
 //! Compare the GFLOP/s with `cargo bench -p benches --bench matmul` (the same matrixmultiply
 //! kernel on the dense layer's shapes).
@@ -27,7 +28,11 @@ use ch07_cnn::im2col::{
 use ch07_cnn::pooling::{
     avg_pool_backward_into, avg_pool_forward_into, max_pool_backward_into, max_pool_forward_into,
 };
-use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{
+    BenchmarkId, Criterion, SamplingMode, Throughput, criterion_group, criterion_main,
+};
+use keras_lite::layers::{Conv2D, Dense, Flatten, MaxPooling2D};
+use keras_lite::{FitOptions, Sequential};
 use ndarray::{Array1, Array2, Array4};
 
 const BATCH: usize = 32;
@@ -197,9 +202,90 @@ fn pools(c: &mut Criterion) {
     }
 }
 
+/// The products of one training sample of the CNN, `2 m k n` each: forward, `dW` and `dx` per
+/// layer, but no `dx` for the first convolution (nothing needs it). Per sample:
+/// conv1 2 x 389376, conv2 3 x 4460544, Dense 1600->128 3 x 409600, Dense 128->10 3 x 2560;
+/// 15.4 MFLOP, so an epoch of 60000 samples is 0.92 TFLOP.
+const CNN_FLOPS_PER_SAMPLE: u64 = {
+    let conv1 = 2 * (26 * 26) * 32 * (3 * 3);
+    let conv2 = 2 * (11 * 11) * 64 * (3 * 3 * 32);
+    let dense = 2 * 1600 * 128 + 2 * 128 * 10;
+    2 * conv1 + 3 * (conv2 + dense)
+};
+
+/// `fashion_mnist_cnn`'s model, compiled as the example does.
+fn cnn_model() -> Sequential {
+    keras_lite::backend::set_random_seed(42);
+    let mut model = Sequential::new(vec![
+        Conv2D::new(32, 3)
+            .activation("relu")
+            .input_shape(&[28, 28, 1])
+            .into(),
+        MaxPooling2D::new(2).into(),
+        Conv2D::new(64, 3).activation("relu").into(),
+        MaxPooling2D::new(2).into(),
+        Flatten::new().into(),
+        Dense::new(128).activation("relu").into(),
+        Dense::new(10).activation("softmax").into(),
+    ]);
+    model
+        .compile("adam", "sparse_categorical_crossentropy", &["accuracy"])
+        .expect("the example's compile arguments are valid");
+    model
+}
+
+/// `n` synthetic 28x28x1 images in [0, 1] and labels 0..9 (a step's time does not depend on
+/// the pixel values).
+fn cnn_data(n: usize) -> (Array4<f32>, Array1<u8>) {
+    let x = Array4::from_shape_fn((n, 28, 28, 1), |(i, r, c, _)| {
+        ((i * 131 + r * 29 + c * 7) % 256) as f32 / 255.0
+    });
+    let y = Array1::from_shape_fn(n, |i| ((i * 7) % 10) as u8);
+    (x, y)
+}
+
+fn cnn_step(c: &mut Criterion) {
+    const STEPS: usize = 50;
+    let mut group = c.benchmark_group("cnn_step");
+    group.sample_size(10).sampling_mode(SamplingMode::Flat);
+
+    let (x, y) = cnn_data(BATCH);
+    let mut model = cnn_model();
+    group.throughput(Throughput::Elements(BATCH as u64 * CNN_FLOPS_PER_SAMPLE));
+    group.bench_function(BenchmarkId::new("train_on_batch", BATCH), |b| {
+        b.iter(|| {
+            model
+                .train_on_batch(black_box(&x), black_box(&y), None)
+                .expect("valid batch")
+        })
+    });
+
+    let (x, y) = cnn_data(BATCH * STEPS);
+    let mut model = cnn_model();
+    let options = || FitOptions {
+        batch_size: BATCH,
+        epochs: 1,
+        verbose: 0,
+        ..FitOptions::default()
+    };
+    // One fit first, so the buffers and optimizer slots exist before timing.
+    model.fit(&x, &y, options()).expect("fit on valid data");
+    group.throughput(Throughput::Elements(
+        (BATCH * STEPS) as u64 * CNN_FLOPS_PER_SAMPLE,
+    ));
+    group.bench_function(BenchmarkId::new("fit_50_steps", BATCH), |b| {
+        b.iter(|| {
+            model
+                .fit(black_box(&x), black_box(&y), options())
+                .expect("fit on valid data")
+        })
+    });
+    group.finish();
+}
+
 criterion_group! {
     name = conv;
     config = criterion_config();
-    targets = im2col_col2im, conv_products, pools
+    targets = im2col_col2im, conv_products, pools, cnn_step
 }
 criterion_main!(conv);

@@ -33,6 +33,7 @@
 use crate::im2col::{Conv2dGeometry, GeometryError, Padding, as_strided, as_strided_mut};
 use ch03_activations::Float;
 use ch05_backprop::Mode;
+use ch05_backprop::parallel::join;
 use ndarray::{Array4, ArrayRef4, ArrayView4, ArrayViewMut4};
 
 /// An error unless every window of `g` overlaps the input (padding smaller than the window).
@@ -162,16 +163,69 @@ pub fn max_pool_forward_into<A: Float>(
     ensure_argmax(argmax, g, x.strides()[1] == 1 && g.c() > 1);
     let mut arg_view = argmax.view_mut();
     let (arg, sa) = as_strided_mut(&mut arg_view).expect("argmax is kept contiguous");
+    let dims = pool_dims(g);
     with_input(x, |xs, sx| {
         with_output(out, |os, so| {
-            if sx[1] == 1 && so[1] == 1 && sa[1] == 1 {
-                max_pool_channels_last(g, (xs, sx), (os, so), (arg, sa));
-            } else {
-                max_pool_planes(g, (xs, sx), (os, so), (arg, sa));
+            let channels_last = sx[1] == 1 && so[1] == 1 && sa[1] == 1;
+            // Images `first..` of the batch, whose outputs start at `os` and `arg`.
+            let kernel = |g: &Conv2dGeometry, first: usize, os: &mut [A], arg: &mut [u32]| {
+                let xs = &xs[first * sx[0]..];
+                if channels_last {
+                    max_pool_channels_last(g, (xs, sx), (os, so), (arg, sa));
+                } else {
+                    max_pool_planes(g, (xs, sx), (os, so), (arg, sa));
+                }
+            };
+            match batch_halves(g, &[(dims, so), (dims, sa)]) {
+                Some((h, g0, g1)) => {
+                    let (o0, o1) = os.split_at_mut(h * so[0]);
+                    let (a0, a1) = arg.split_at_mut(h * sa[0]);
+                    join(|| kernel(&g0, 0, o0, a0), || kernel(&g1, h, o1, a1));
+                }
+                None => kernel(g, 0, os, arg),
             }
         });
     });
     Ok(())
+}
+
+/// Below this many window cells in a batch, pooling stays on one core (handing half to the
+/// helper thread costs about a microsecond).
+const SPLIT_MIN_CELLS: usize = 1 << 15;
+
+/// The logical (N, C, OH, OW) shape of a pooled output, as an array.
+fn pool_dims(g: &Conv2dGeometry) -> [usize; 4] {
+    let (n, c, oh, ow) = pool_output_shape(g);
+    [n, c, oh, ow]
+}
+
+/// Whether a buffer of logical shape `dims` and strides `st` holds its images as disjoint
+/// blocks `n*st[0] .. (n+1)*st[0]` (N the outer axis), so that it can be cut between images.
+fn images_apart(dims: [usize; 4], st: [usize; 4]) -> bool {
+    let span = (1..4)
+        .map(|k| dims[k].saturating_sub(1) * st[k])
+        .sum::<usize>()
+        + 1;
+    span <= st[0]
+}
+
+/// Where to cut a pooling job over the batch in two halves that run on both cores (ch05's
+/// `join`): `Some((h, geometry of images 0..h, geometry of images h..N))` when the batch is
+/// big enough and every buffer written (`(logical shape, strides)`) can be cut after image
+/// `h`; `None` to run on one core. The windows never cross images, so the halves compute
+/// exactly what one pass would.
+fn batch_halves(
+    g: &Conv2dGeometry,
+    written: &[([usize; 4], [usize; 4])],
+) -> Option<(usize, Conv2dGeometry, Conv2dGeometry)> {
+    let n = g.n();
+    let cells = n * g.c() * g.out_h() * g.out_w() * g.filter_h() * g.filter_w();
+    if n < 2 || cells < SPLIT_MIN_CELLS || !written.iter().all(|&(d, st)| images_apart(d, st)) {
+        return None;
+    }
+    let h = n / 2;
+    let halves = (g.with_batch(h).ok()?, g.with_batch(n - h).ok()?);
+    Some((h, halves.0, halves.1))
 }
 
 /// Max pooling with the channels contiguous (NHWC): window cells outer, the C channels
@@ -301,7 +355,6 @@ pub fn max_pool_backward_into<A: Float>(
         }
         with_input(dout, |ds, sd| {
             with_output(dx, |xs, sx| {
-                xs.fill(A::zero());
                 // Where each window cell k lies from the window's corner, looked up rather
                 // than divided out per element.
                 let cell_offset = |k: usize| ((k / pw) * sx[2] + (k % pw) * sx[3]) as isize;
@@ -309,21 +362,35 @@ pub fn max_pool_backward_into<A: Float>(
                 for (k, t) in table.iter_mut().enumerate().take(window) {
                     *t = cell_offset(k);
                 }
-                for_each_window(g, |n, oh, ow, _, _, y0, x0| {
-                    let db = offset(sd, [n, 0, oh, ow]);
-                    let ab = offset(sa, [n, 0, oh, ow]);
-                    let corner = (n * sx[0]) as isize + y0 * sx[2] as isize + x0 * sx[3] as isize;
-                    for ci in 0..c {
-                        let k = arg[ab + ci * sa[1]] as usize;
-                        let cell = if k < table.len() {
-                            table[k]
-                        } else {
-                            cell_offset(k)
-                        };
-                        let slot = &mut xs[(corner + cell) as usize + ci * sx[1]];
-                        *slot = *slot + ds[db + ci * sd[1]];
+                // Images `first..` of the batch, whose `dx` starts at `xs`.
+                let kernel = |g: &Conv2dGeometry, first: usize, xs: &mut [A]| {
+                    let (arg, ds) = (&arg[first * sa[0]..], &ds[first * sd[0]..]);
+                    xs.fill(A::zero());
+                    for_each_window(g, |n, oh, ow, _, _, y0, x0| {
+                        let db = offset(sd, [n, 0, oh, ow]);
+                        let ab = offset(sa, [n, 0, oh, ow]);
+                        let corner =
+                            (n * sx[0]) as isize + y0 * sx[2] as isize + x0 * sx[3] as isize;
+                        for ci in 0..c {
+                            let k = arg[ab + ci * sa[1]] as usize;
+                            let cell = if k < table.len() {
+                                table[k]
+                            } else {
+                                cell_offset(k)
+                            };
+                            let slot = &mut xs[(corner + cell) as usize + ci * sx[1]];
+                            *slot = *slot + ds[db + ci * sd[1]];
+                        }
+                    });
+                };
+                let dims = [g.n(), g.c(), g.h(), g.w()];
+                match batch_halves(g, &[(dims, sx)]) {
+                    Some((h, g0, g1)) => {
+                        let (x0, x1) = xs.split_at_mut(h * sx[0]);
+                        join(|| kernel(&g0, 0, x0), || kernel(&g1, h, x1));
                     }
-                });
+                    None => kernel(g, 0, xs),
+                }
             });
         });
         Ok(())

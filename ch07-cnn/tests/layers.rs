@@ -486,3 +486,59 @@ fn pooling_keeps_its_argmax_buffer_at_a_fixed_shape() {
         assert_eq!(argmax.as_ptr(), before, "no reallocation at the same shape");
     }
 }
+
+/// Channels-last memory (N, H, W, C) as the logical (N, C, H, W) view, or the view itself.
+fn as_nchw(a: ndarray::ArrayView4<'_, f64>, channels_last: bool) -> ndarray::ArrayView4<'_, f64> {
+    if channels_last {
+        a.permuted_axes([0, 3, 1, 2])
+    } else {
+        a
+    }
+}
+
+/// A batch big enough to be pooled as two halves on two cores (8 images of 16x16x16) gives
+/// exactly what pooling each image alone gives (one image is never split), on NCHW memory and
+/// on channels-last memory, forward and backward. With `DLFS_THREADS=1` both sides run on one
+/// core, and the numbers must not differ either.
+#[test]
+fn pooling_a_big_batch_in_halves_is_pooling_each_image() {
+    let (n, c, h, w) = (8, 16, 16, 16);
+    let g = Conv2dGeometry::new((n, c, h, w), (2, 2), (2, 2), Padding::default()).unwrap();
+    let g1 = g.with_batch(1).unwrap();
+    let x = distinct((n, c, h, w), 7);
+    let oshape = (n, c, g.out_h(), g.out_w());
+    let dout = distinct(oshape, 8);
+    for channels_last in [false, true] {
+        let x_mem = if channels_last {
+            x.view()
+                .permuted_axes([0, 2, 3, 1])
+                .as_standard_layout()
+                .into_owned()
+        } else {
+            x.clone()
+        };
+        let xv = as_nchw(x_mem.view(), channels_last);
+        let (mut out, mut arg) = (Array4::zeros(oshape), Array4::zeros((0, 0, 0, 0)));
+        max_pool_forward_into(xv, &g, out.view_mut(), &mut arg).unwrap();
+        let mut dx = Array4::from_elem(x_mem.raw_dim(), f64::NAN);
+        let dxv = if channels_last {
+            dx.view_mut().permuted_axes([0, 3, 1, 2])
+        } else {
+            dx.view_mut()
+        };
+        max_pool_backward_into(dout.view(), &arg, &g, dxv).unwrap();
+        let dx = as_nchw(dx.view(), channels_last).to_owned();
+        for i in 0..n {
+            let one = |a: &Array4<f64>| a.slice(ndarray::s![i..i + 1, .., .., ..]).to_owned();
+            let (mut out1, mut arg1) = (
+                Array4::zeros((1, c, g.out_h(), g.out_w())),
+                Array4::zeros((0, 0, 0, 0)),
+            );
+            max_pool_forward_into(one(&x).view(), &g1, out1.view_mut(), &mut arg1).unwrap();
+            assert_eq!(out1, one(&out), "image {i}, channels_last {channels_last}");
+            let mut dx1 = Array4::zeros((1, c, h, w));
+            max_pool_backward_into(one(&dout).view(), &arg1, &g1, dx1.view_mut()).unwrap();
+            assert_eq!(dx1, one(&dx), "image {i}, channels_last {channels_last}");
+        }
+    }
+}
