@@ -640,7 +640,7 @@ fn im2col_image_channels_last<A: Float>(
     channels_last_segments(g, st, |start, len, base, contiguous| {
         let seg = &mut rows[start..start + len];
         if contiguous {
-            seg.copy_from_slice(&img[base..base + len]);
+            copy_run(seg, &img[base..base + len]);
         } else {
             for (j, px) in seg.chunks_exact_mut(g.c).enumerate() {
                 for (ci, v) in px.iter_mut().enumerate() {
@@ -649,6 +649,30 @@ fn im2col_image_channels_last<A: Float>(
             }
         }
     });
+}
+
+/// `dst.copy_from_slice(src)`, with the short runs of a thin input (a 3x3 window over one
+/// channel copies 3 values at a time) copied inline: a call to `memmove` for 12 bytes cost
+/// more than the copy (5% of a CNN step in a profile).
+fn copy_run<A: Copy>(dst: &mut [A], src: &[A]) {
+    fn fixed<A: Copy, const L: usize>(dst: &mut [A], src: &[A]) {
+        let (d, s): (&mut [A; L], &[A; L]) = (
+            dst.try_into().expect("same length"),
+            src.try_into().expect("same length"),
+        );
+        *d = *s;
+    }
+    match dst.len() {
+        1 => fixed::<A, 1>(dst, src),
+        2 => fixed::<A, 2>(dst, src),
+        3 => fixed::<A, 3>(dst, src),
+        4 => fixed::<A, 4>(dst, src),
+        5 => fixed::<A, 5>(dst, src),
+        6 => fixed::<A, 6>(dst, src),
+        7 => fixed::<A, 7>(dst, src),
+        8 => fixed::<A, 8>(dst, src),
+        _ => dst.copy_from_slice(src),
+    }
 }
 
 /// The mirror of [`im2col_image_channels_last`]: adds one image's rows onto `img`.
