@@ -11,7 +11,7 @@
 //!
 //! Run: `cargo run -p ch03-activations --example sig_step_compare -- --out figures`
 
-use ch03_activations::plot::{PlotError, Series, line_chart, out_dir_from_args};
+use plot::{PlotError, Series, line_chart, out_dir_from_args};
 use ch03_activations::{sigmoid, step_function};
 use ndarray::Array1;
 use std::process::ExitCode;

@@ -21,7 +21,7 @@
 //!
 //! Run: `cargo run -p ch04-loss-gradient --example gradient_1d -- --out figures`
 
-use ch03_activations::plot::{PlotError, Series, line_chart, out_dir_from_args};
+use plot::{PlotError, Series, line_chart, out_dir_from_args};
 use ch04_loss_gradient::numerical_diff;
 use ndarray::Array1;
 use std::process::ExitCode;

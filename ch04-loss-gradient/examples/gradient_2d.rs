@@ -17,7 +17,7 @@
 //!
 //! Run: `cargo run -p ch04-loss-gradient --example gradient_2d -- --out figures`
 
-use ch03_activations::plot::{PlotError, out_dir_from_args, register_fonts};
+use plot::{PlotError, out_dir_from_args, register_fonts};
 use ch04_loss_gradient::numerical_gradient_2d;
 use ndarray::{Array1, Array2, ArrayRef1};
 use plotters::prelude::*;

@@ -12,7 +12,7 @@
 //!
 //! Run: `cargo run -p ch06-optimizers-init --example optimizer_compare_naive -- --out figures`
 
-use ch03_activations::plot::{PALETTE, PlotError, out_dir_from_args, register_fonts};
+use plot::{PALETTE, PlotError, out_dir_from_args, register_fonts};
 use ch05_backprop::ParamMut;
 use ch06_optimizers_init::Optimizer;
 use ch06_optimizers_init::book::{AdaGrad, Adam, Momentum, SGD};

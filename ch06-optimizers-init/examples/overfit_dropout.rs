@@ -17,7 +17,7 @@ mod common;
 
 use common::Real;
 
-use ch03_activations::plot::{Panel, Series, grid_chart, out_dir_from_args};
+use plot::{Panel, Series, grid_chart, out_dir_from_args};
 use ch06_optimizers_init::multi_layer_net::NetConfig;
 use ch06_optimizers_init::trainer::{Trainer, TrainerConfig, Verbosity};
 use std::process::ExitCode;

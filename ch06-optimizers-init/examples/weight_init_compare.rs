@@ -18,7 +18,7 @@ mod common;
 
 use common::Real;
 
-use ch03_activations::plot::{Series, line_chart, out_dir_from_args};
+use plot::{Series, line_chart, out_dir_from_args};
 use ch04_loss_gradient::Labels;
 use ch05_backprop::Mode;
 use ch06_optimizers_init::book::SGD;

@@ -26,7 +26,7 @@
 mod common;
 mod images;
 
-use ch03_activations::plot::out_dir_from_args;
+use plot::out_dir_from_args;
 use ch05_backprop::Mode;
 use ch07_cnn::{Convolution, SimpleConvNet, SimpleConvNetConfig};
 use images::{Section, image_grid};

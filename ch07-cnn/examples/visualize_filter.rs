@@ -22,7 +22,7 @@
 mod common;
 mod images;
 
-use ch03_activations::plot::out_dir_from_args;
+use plot::out_dir_from_args;
 use ch07_cnn::{SimpleConvNet, SimpleConvNetConfig};
 use images::{Section, image_grid};
 use ndarray::{Array2, s};

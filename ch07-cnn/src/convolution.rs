@@ -47,7 +47,7 @@
 
 use crate::im2col::{Conv2dGeometry, GeometryError, Padding, col2im_into, im2col_into};
 use ch03_activations::Float;
-use ch05_backprop::matmul::matmul_into;
+use speed::matmul::matmul_into;
 use ch05_backprop::{Mode, ParamMut, column_sums_into, ensure_shape};
 use ndarray::{Array1, Array2, Array4, ArrayRef1, ArrayRef2, ArrayRef4, ArrayView2, ArrayView4};
 

@@ -15,7 +15,7 @@ use super::schedules::LearningRateSchedule;
 use crate::optimizer::{Optimizer, OptimizerError, Slots, check};
 use ch03_activations::Float;
 use ch05_backprop::ParamMut;
-use ch05_backprop::parallel::join;
+use speed::parallel::join;
 use ndarray::Zip;
 
 /// Adaptive moment estimation (Kingma and Ba), in Keras' form.

@@ -2,7 +2,7 @@
 //! their responses), drawn as matplotlib's `imshow(..., cmap=gray_r, interpolation='nearest')`
 //! does: each image scaled to its own min..max, low values white, high values black.
 
-use ch03_activations::plot::{PlotError, register_fonts};
+use plot::{PlotError, register_fonts};
 use ndarray::Array2;
 use plotters::prelude::*;
 use std::path::Path;

@@ -1,7 +1,7 @@
 //! `matmul_into` cuts big products in two and runs the halves on two cores; the result must
 //! be exactly `general_mat_mul`'s, whatever the shapes, strides, `alpha` and `beta`.
 
-use ch05_backprop::matmul::{SPLIT_MIN_FLOPS, matmul_into};
+use speed::matmul::{SPLIT_MIN_FLOPS, matmul_into};
 use ndarray::linalg::general_mat_mul;
 use ndarray::{Array2, ShapeBuilder};
 use proptest::prelude::*;

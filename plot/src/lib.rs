@@ -1,8 +1,18 @@
-//! Drawing the book's figures to PNG files, shared by every chapter's examples.
+//! # plot: the book's figures as PNG files
 //!
 //! The book draws with matplotlib into a window; here every figure is a PNG written with
-//! `plotters` (pure Rust, no system font library: the DejaVu font is compiled in). Examples
-//! take `--out DIR` (default `figures/`) and print each path they write.
+//! `plotters` (pure Rust, no system font library: the DejaVu font is compiled in). The
+//! chapters' examples and keras-lite's pictures draw through this crate, which sits beside the
+//! chapters rather than inside one, so that no chapter brings plotters to the crates that use it.
+//! Examples take `--out DIR` (default `figures/`) and print each path they write.
+//!
+//! | item | what |
+//! |---|---|
+//! | [`line_chart`], [`Series`] | curves on one chart (matplotlib's `plot`, `legend`, `ylim`) |
+//! | [`grid_chart`], [`Panel`] | several charts on one sheet (`subplot`) |
+//! | [`gray_image`] | a grayscale picture with a caption (the book's `img_show`) |
+//! | [`out_dir_from_args`] | the examples' `--out DIR` |
+//! | [`register_fonts`], [`PALETTE`], [`padded_range`], [`clip_to_band`] | for figures drawn with plotters directly |
 
 use plotters::prelude::*;
 use std::path::{Path, PathBuf};
