@@ -24,13 +24,13 @@
 use std::hint::black_box;
 
 use benches::{criterion_config, filled, matmul_naive, quick_mode};
-use speed::matmul::matmul_into;
 use criterion::{
     BenchmarkGroup, BenchmarkId, Criterion, SamplingMode, Throughput, criterion_group,
     criterion_main,
 };
 use ndarray::linalg::general_mat_mul;
 use ndarray::{Array2, ArrayView2};
+use speed::matmul::matmul_into;
 
 /// `C = A B` through `matrixmultiply::sgemm`, passing each view's strides (so a transposed
 /// view costs nothing extra).

@@ -29,9 +29,9 @@
 //! ```
 
 use crate::layer::{Layer, LayerError, Mode, ParamMut, ensure_shape};
-use speed::matmul::matmul_into;
 use ch03_activations::Float;
 use ndarray::{Array1, Array2, ArrayRef, ArrayRef2, ArrayView2, Dimension, Zip};
+use speed::matmul::matmul_into;
 
 /// `out = x W + b`, keeping `x` for the backward pass and `dW`, `db` after it.
 ///

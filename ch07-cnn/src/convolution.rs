@@ -47,9 +47,9 @@
 
 use crate::im2col::{Conv2dGeometry, GeometryError, Padding, col2im_into, im2col_into};
 use ch03_activations::Float;
-use speed::matmul::matmul_into;
 use ch05_backprop::{Mode, ParamMut, column_sums_into, ensure_shape};
 use ndarray::{Array1, Array2, Array4, ArrayRef1, ArrayRef2, ArrayRef4, ArrayView2, ArrayView4};
+use speed::matmul::matmul_into;
 
 /// `out = col W_col + b`: `col` (M, K), `w_col` (K, FN), `b` (FN,); `out` is resized to
 /// (M, FN) if needed, then written without allocating. With `col` from [`im2col_into`],

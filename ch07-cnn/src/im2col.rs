@@ -41,8 +41,8 @@
 //! [`im2col`] and [`col2im`] are the book's functions, thin allocating wrappers.
 
 use ch03_activations::Float;
-use speed::parallel::join;
 use ndarray::{Array2, Array4, ArrayRef2, ArrayRef4, ArrayView2, ArrayView4, ArrayViewMut4};
+use speed::parallel::join;
 
 /// A convolution or pooling geometry that does not fit, with what to change.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -11,8 +11,8 @@
 //! Both draw with plotters through the `plot` crate's helpers (fonts, palette, [`PlotError`]).
 
 use crate::history::History;
-use plot::{PALETTE, PlotError, padded_range, register_fonts};
 use ndarray::{ArrayView2, ArrayView3};
+use plot::{PALETTE, PlotError, padded_range, register_fonts};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use std::path::Path;

@@ -19,11 +19,11 @@
 mod common;
 
 use ch04_loss_gradient::Loss;
-use speed::matmul::SPLIT_MIN_FLOPS;
 use common::*;
 use keras_lite::callbacks::Callback;
 use keras_lite::layers::{BatchNormalization, Dense, Dropout, Flatten};
 use keras_lite::{FitOptions, Logs, Result, Sequential};
+use speed::matmul::SPLIT_MIN_FLOPS;
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::sync::Mutex;

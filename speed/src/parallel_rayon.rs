@@ -30,10 +30,7 @@ pub fn helper_available() -> bool {
 
 /// Runs `a` and `b` at the same time on rayon's pool and returns `(a(), b())`; both on this
 /// thread when [`helper_available`] is false.
-pub fn join<RA, RB>(
-    a: impl FnOnce() -> RA + Send,
-    b: impl FnOnce() -> RB + Send,
-) -> (RA, RB)
+pub fn join<RA, RB>(a: impl FnOnce() -> RA + Send, b: impl FnOnce() -> RB + Send) -> (RA, RB)
 where
     RA: Send,
     RB: Send,
