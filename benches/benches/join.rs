@@ -16,7 +16,8 @@
 //!
 //! (`threading`: each product is one matrixmultiply call that splits itself over its own
 //! threads, `MATMUL_NUM_THREADS` of them, by default one per physical core; Adam's split goes
-//! through `rayon::join`.) `DLFS_THREADS=1` runs any variant on one core, the baseline.
+//! through `rayon::join`.) `DLFS_THREADS=1` keeps `join` on the calling thread, the one-core
+//! baseline (matrixmultiply's own threads ignore it: give `threading` `MATMUL_NUM_THREADS=1` too).
 
 use std::hint::black_box;
 

@@ -9,7 +9,8 @@
 //! | [`matmul::matmul_into`] | the book's `np.dot`, `c = alpha a b + beta c` into a kept buffer, cut in two halves run at once when the product is big enough ([`matmul::SPLIT_MIN_FLOPS`]) |
 //! | [`parallel::join`] | runs two closures at the same time and returns both results |
 //!
-//! `DLFS_THREADS=1` in the environment keeps everything on the calling thread.
+//! `DLFS_THREADS=1` in the environment keeps everything on the calling thread (with the
+//! `threading` bench variant, matrixmultiply's threads follow `MATMUL_NUM_THREADS` instead).
 //!
 //! ## Why a hand-written helper thread, and the bench that decides it
 //!
