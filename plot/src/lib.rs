@@ -22,7 +22,9 @@ use std::sync::Once;
 #[derive(Debug, thiserror::Error)]
 #[error("could not write figure {path}: {message}")]
 pub struct PlotError {
+    /// The figure that could not be written.
     pub path: PathBuf,
+    /// What went wrong, from plotters or the file system.
     pub message: String,
 }
 
@@ -86,7 +88,9 @@ pub fn out_dir_from(args: impl IntoIterator<Item = String>) -> Result<PathBuf, P
 /// One named curve of a line chart: `(x, y)` points in order.
 #[derive(Debug, Clone)]
 pub struct Series {
+    /// The name in the legend.
     pub label: String,
+    /// The `(x, y)` points, joined in this order.
     pub points: Vec<(f64, f64)>,
 }
 
@@ -159,10 +163,15 @@ pub fn line_chart(
 /// fixed y range (taken from the data otherwise).
 #[derive(Debug, Clone)]
 pub struct Panel {
+    /// The caption above the panel.
     pub title: String,
+    /// The x axis description.
     pub x_desc: String,
+    /// The y axis description.
     pub y_desc: String,
+    /// The curves, coloured from [`PALETTE`] in turn.
     pub series: Vec<Series>,
+    /// A fixed y range (`ylim`), or `None` for the data's [`padded_range`].
     pub y_range: Option<(f64, f64)>,
 }
 
