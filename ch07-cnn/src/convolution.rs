@@ -18,7 +18,7 @@
 //! of `im2col`. `out_rows` is channels-last memory: row `(n, oh, ow)` holds the FN outputs of
 //! one position. The book transposes it to (N, FN, OH, OW); `keras-lite`'s `Conv2D`, whose
 //! batches are channels-last, uses the rows as they are, through [`conv_forward_rows`] and
-//! [`conv_backward_rows`] (the products go through ch05's [`matmul_into`], on two cores when
+//! [`conv_backward_rows`] (the products go through `speed`'s [`matmul_into`], on two cores when
 //! big). Keras stores the kernel as (KH, KW, C_in, C_out): [`w_col_from_keras`] and
 //! [`keras_from_w_col`] convert at the boundary.
 //!
