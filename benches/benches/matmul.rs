@@ -17,20 +17,20 @@
 //! Variants: `naive` (the triple loop of [`benches::matmul_naive`]), `dot` (ndarray, allocates
 //! its result), `general_mat_mul` (ndarray, into a buffer kept across iterations, what the
 //! layers did before they used two cores), `sgemm` (matrixmultiply called directly with the
-//! views' strides), `matmul_into` (ch05's [`ch05_backprop::matmul::matmul_into`], what `Affine`
+//! views' strides), `matmul_into` ([`speed::matmul::matmul_into`], what ch05's `Affine`
 //! does now: products over 2 Mflop cut in two and run on both cores, the rest as
 //! `general_mat_mul`; the gain is what a second core buys at these sizes).
 
 use std::hint::black_box;
 
 use benches::{criterion_config, filled, matmul_naive, quick_mode};
-use ch05_backprop::matmul::matmul_into;
 use criterion::{
     BenchmarkGroup, BenchmarkId, Criterion, SamplingMode, Throughput, criterion_group,
     criterion_main,
 };
 use ndarray::linalg::general_mat_mul;
 use ndarray::{Array2, ArrayView2};
+use speed::matmul::matmul_into;
 
 /// `C = A B` through `matrixmultiply::sgemm`, passing each view's strides (so a transposed
 /// view costs nothing extra).

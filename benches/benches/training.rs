@@ -16,40 +16,14 @@
 
 use std::hint::black_box;
 
-use benches::criterion_config;
+use benches::{FLOPS_PER_SAMPLE, criterion_config, synthetic, tutorial_model};
 use criterion::{
     BenchmarkId, Criterion, SamplingMode, Throughput, criterion_group, criterion_main,
 };
-use keras_lite::layers::{Dense, Flatten};
-use keras_lite::{FitOptions, Sequential};
-use ndarray::{Array1, Array3, s};
+use keras_lite::FitOptions;
+use ndarray::s;
 
 const SAMPLES: usize = 60_000;
-
-/// Floating-point operations of the matrix products per sample: forward `x W1` and `h W2`,
-/// backward `dW2 = h^T d2`, `dh = d2 W2^T`, `dW1 = x^T d1` (no `dx` for the first layer).
-const FLOPS_PER_SAMPLE: u64 = 2 * (784 * 128 * 2 + 128 * 10 * 3);
-
-fn tutorial_model() -> Sequential {
-    keras_lite::backend::set_random_seed(42);
-    let mut model = Sequential::new(vec![
-        Flatten::new().input_shape(&[28, 28]).into(),
-        Dense::new(128).activation("relu").into(),
-        Dense::new(10).activation("softmax").into(),
-    ]);
-    model
-        .compile("adam", "sparse_categorical_crossentropy", &["accuracy"])
-        .expect("the tutorial's compile arguments are valid");
-    model
-}
-
-fn synthetic(n: usize) -> (Array3<f32>, Array1<u8>) {
-    let x = Array3::from_shape_fn((n, 28, 28), |(i, r, c)| {
-        ((i * 131 + r * 29 + c * 7) % 256) as f32 / 255.0
-    });
-    let y = Array1::from_shape_fn(n, |i| ((i * 7) % 10) as u8);
-    (x, y)
-}
 
 fn train_on_batch(c: &mut Criterion) {
     let (x, y) = synthetic(32);

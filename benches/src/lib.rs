@@ -11,6 +11,7 @@
 //! | `layers` | ch05's `Affine` forward and backward (784x128 and 128x10), the activation layers over (N, 128), `SoftmaxWithLoss` over (N, 10), at batch 32 and 256 |
 //! | `optimizers` | one update of a 784x128 kernel by each of ch06's book optimizers (array expressions) and each fused Keras optimizer |
 //! | `training` | keras-lite's `train_on_batch` on the tutorial model, and one whole `fit` epoch (60000 samples) at batch 32 and 256 |
+//! | `join` | the tutorial's batch-32 step with the two-core split of the `speed` crate compiled in, one variant per build: the spinning helper, `rayon::join`, matrixmultiply's threads |
 //!
 //! The test `tests/no_alloc_training_step.rs` checks, with a counting global allocator, that a
 //! steady-state `fit` step of the tutorial model allocates nothing but matrixmultiply's
@@ -29,7 +30,9 @@
 
 use std::time::Duration;
 
-use ndarray::{Array2, ArrayView2, LinalgScalar};
+use keras_lite::Sequential;
+use keras_lite::layers::{Dense, Flatten};
+use ndarray::{Array1, Array2, Array3, ArrayView2, LinalgScalar};
 
 /// The longest a single benchmark measures in quick mode (criterion's quick mode stops earlier
 /// once two measurements agree within its significance level).
@@ -74,6 +77,37 @@ pub fn filled(m: usize, n: usize, seed: usize) -> Array2<f32> {
     })
 }
 
+/// Floating-point operations of the tutorial model's matrix products per sample: forward
+/// `x W1` and `h W2`, backward `dW2 = h^T d2`, `dh = d2 W2^T`, `dW1 = x^T d1` (no `dx` for the
+/// first layer).
+pub const FLOPS_PER_SAMPLE: u64 = 2 * (784 * 128 * 2 + 128 * 10 * 3);
+
+/// The TensorFlow beginner tutorial's model, compiled as the tutorial does: Flatten(28x28),
+/// Dense(128, relu), Dense(10, softmax), Adam, sparse categorical cross-entropy, accuracy
+/// (seed 42).
+pub fn tutorial_model() -> Sequential {
+    keras_lite::backend::set_random_seed(42);
+    let mut model = Sequential::new(vec![
+        Flatten::new().input_shape(&[28, 28]).into(),
+        Dense::new(128).activation("relu").into(),
+        Dense::new(10).activation("softmax").into(),
+    ]);
+    model
+        .compile("adam", "sparse_categorical_crossentropy", &["accuracy"])
+        .expect("the tutorial's compile arguments are valid");
+    model
+}
+
+/// `n` synthetic "images" (n, 28, 28) in [0, 1] and labels 0..9: the time of a step does not
+/// depend on the pixel values, and the benches do not need the dataset installed.
+pub fn synthetic(n: usize) -> (Array3<f32>, Array1<u8>) {
+    let x = Array3::from_shape_fn((n, 28, 28), |(i, r, c)| {
+        ((i * 131 + r * 29 + c * 7) % 256) as f32 / 255.0
+    });
+    let y = Array1::from_shape_fn(n, |i| ((i * 7) % 10) as u8);
+    (x, y)
+}
+
 /// True when the bench binary was started with `--quick` (`cargo bench -p benches -- --quick`).
 pub fn quick_mode() -> bool {
     std::env::args().any(|arg| arg == "--quick")
@@ -83,10 +117,10 @@ pub fn quick_mode() -> bool {
 /// bootstrap resamples and a short measurement cap, so the whole suite fits in a CI minute.
 ///
 /// Criterion draws its plots (in `target/criterion`) with plotters, whose features the workspace
-/// sets to compiled-in fonts only: the DejaVu fonts are registered here, through ch03's plot
+/// sets to compiled-in fonts only: the DejaVu fonts are registered here, through the `plot` crate's
 /// helper, or the first plot would fail with `FontUnavailable`.
 pub fn criterion_config() -> criterion::Criterion {
-    ch03_activations::plot::register_fonts();
+    plot::register_fonts();
     let c = criterion::Criterion::default();
     if quick_mode() {
         c.without_plots()

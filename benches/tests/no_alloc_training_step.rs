@@ -14,7 +14,7 @@
 //!
 //! The counter is global: it counts every thread, so a step's allocations are counted
 //! whichever thread makes them. That matters: half of the first layer's matrix products and
-//! of Adam's update run on `ch05_backprop::parallel`'s helper thread when it is free and
+//! of Adam's update run on `speed::parallel`'s helper thread when it is free and
 //! scheduled in time, and on the calling thread otherwise (always with `DLFS_THREADS=1`, often
 //! on a busy machine); a per-thread count would change with that choice. Each allocation is
 //! sorted by its backtrace, not by its thread, so the verdict does not depend on it either.
@@ -285,7 +285,7 @@ fn steady_state_allocations(
 #[test]
 fn a_training_step_of_the_tutorial_model_allocates_nothing_but_matmul_packing_buffers() {
     // Returns once the helper thread (if any) is up and has run this job.
-    ch05_backprop::parallel::run_on_helper(|| ());
+    speed::parallel::run_on_helper(|| ());
     // The check itself can fail: a callback that allocates once per batch is caught, and named.
     let (steps, traces) = steady_state_allocations(0, Some(&mut AllocatesPerBatch(None)));
     assert!(

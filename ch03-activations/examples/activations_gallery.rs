@@ -9,8 +9,8 @@
 //! Run: `cargo run -p ch03-activations --example activations_gallery -- --out figures`
 
 use ch03_activations::Activation;
-use ch03_activations::plot::{Panel, PlotError, Series, grid_chart, out_dir_from_args};
 use ndarray::{Array1, Array2, Axis, s};
+use plot::{Panel, PlotError, Series, grid_chart, out_dir_from_args};
 use std::process::ExitCode;
 
 /// The formula shown in each panel's title.

@@ -18,7 +18,7 @@
 //!
 //! Run: `cargo run -p ch03-activations --example mnist_show -- --out figures`
 
-use ch03_activations::plot::{PlotError, gray_image, out_dir_from_args};
+use plot::{PlotError, gray_image, out_dir_from_args};
 use std::process::ExitCode;
 
 fn run() -> Result<(), Box<dyn std::error::Error>> {

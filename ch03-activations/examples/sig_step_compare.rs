@@ -11,9 +11,9 @@
 //!
 //! Run: `cargo run -p ch03-activations --example sig_step_compare -- --out figures`
 
-use ch03_activations::plot::{PlotError, Series, line_chart, out_dir_from_args};
 use ch03_activations::{sigmoid, step_function};
 use ndarray::Array1;
+use plot::{PlotError, Series, line_chart, out_dir_from_args};
 use std::process::ExitCode;
 
 fn points(x: &Array1<f64>, y: &Array1<f64>) -> Vec<(f64, f64)> {

@@ -10,9 +10,9 @@
 //!
 //! Run: `cargo run -p ch03-activations --example step_function -- --out figures`
 
-use ch03_activations::plot::{PlotError, Series, line_chart, out_dir_from_args};
 use ch03_activations::step_function;
 use ndarray::Array1;
+use plot::{PlotError, Series, line_chart, out_dir_from_args};
 use std::process::ExitCode;
 
 fn run() -> Result<(), PlotError> {

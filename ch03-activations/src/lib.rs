@@ -31,7 +31,6 @@
 //! | 3.6 | inference with learned weights, one image and batches of 100 | [`neuralnet_mnist`] |
 //! | (Keras) | every Keras 2 activation and derivative, by name | [`activation`] |
 //! | (all) | the f32/f64 scalar | [`Float`] |
-//! | (figures) | PNG charts for the examples | [`plot`] |
 //!
 //! The examples are the book's scripts: `step_function`, `sigmoid`, `relu`,
 //! `sig_step_compare` (figures 3-6 to 3-9), `neuralnet` (3.4), `mnist_show`,
@@ -94,7 +93,6 @@ mod float;
 pub mod identity;
 pub mod neuralnet;
 pub mod neuralnet_mnist;
-pub mod plot;
 pub mod relu;
 pub mod sigmoid;
 pub mod softmax;

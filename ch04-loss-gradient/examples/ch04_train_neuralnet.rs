@@ -42,9 +42,9 @@
 //! Run: `cargo run --release -p ch04-loss-gradient --example ch04_train_neuralnet`
 
 use ch03_activations::Float;
-use ch03_activations::plot::{Series, line_chart, out_dir_from_args};
 use ch04_loss_gradient::{ClassLabel, Labels, TwoLayerNet};
 use ndarray::{Array1, Array2, s};
+use plot::{Series, line_chart, out_dir_from_args};
 use rand::{Rng, SeedableRng, rngs::StdRng};
 use rand_distr::{Distribution, StandardNormal};
 use std::io::{IsTerminal, Write};

@@ -21,9 +21,9 @@
 //!
 //! Run: `cargo run -p ch04-loss-gradient --example gradient_1d -- --out figures`
 
-use ch03_activations::plot::{PlotError, Series, line_chart, out_dir_from_args};
 use ch04_loss_gradient::numerical_diff;
 use ndarray::Array1;
+use plot::{PlotError, Series, line_chart, out_dir_from_args};
 use std::process::ExitCode;
 
 /// `0.01*x**2 + 0.1*x`; `x.powi(2)` is `x*x`, rounded once like NumPy's `x**2`.

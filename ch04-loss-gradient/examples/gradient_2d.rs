@@ -17,9 +17,9 @@
 //!
 //! Run: `cargo run -p ch04-loss-gradient --example gradient_2d -- --out figures`
 
-use ch03_activations::plot::{PlotError, out_dir_from_args, register_fonts};
 use ch04_loss_gradient::numerical_gradient_2d;
 use ndarray::{Array1, Array2, ArrayRef1};
+use plot::{PlotError, out_dir_from_args, register_fonts};
 use plotters::prelude::*;
 use std::path::Path;
 use std::process::ExitCode;

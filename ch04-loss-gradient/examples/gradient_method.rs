@@ -23,9 +23,9 @@
 //!
 //! Run: `cargo run -p ch04-loss-gradient --example gradient_method -- --out figures`
 
-use ch03_activations::plot::{PlotError, out_dir_from_args, register_fonts};
 use ch04_loss_gradient::gradient_descent;
 use ndarray::{Array1, ArrayRef1, array};
+use plot::{PlotError, out_dir_from_args, register_fonts};
 use plotters::prelude::*;
 use std::path::Path;
 use std::process::ExitCode;

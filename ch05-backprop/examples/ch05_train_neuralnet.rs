@@ -42,10 +42,10 @@
 //! Run: `cargo run --release -p ch05-backprop --example ch05_train_neuralnet`
 
 use ch03_activations::Float;
-use ch03_activations::plot::{Series, line_chart, out_dir_from_args};
 use ch04_loss_gradient::Labels;
 use ch05_backprop::TwoLayerNet;
 use ndarray::{Array1, Array2, s};
+use plot::{Series, line_chart, out_dir_from_args};
 use rand::{Rng, SeedableRng, rngs::StdRng};
 use rand_distr::{Distribution, StandardNormal};
 use std::process::ExitCode;

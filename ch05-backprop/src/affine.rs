@@ -29,9 +29,9 @@
 //! ```
 
 use crate::layer::{Layer, LayerError, Mode, ParamMut, ensure_shape};
-use crate::matmul::matmul_into;
 use ch03_activations::Float;
 use ndarray::{Array1, Array2, ArrayRef, ArrayRef2, ArrayView2, Dimension, Zip};
+use speed::matmul::matmul_into;
 
 /// `out = x W + b`, keeping `x` for the backward pass and `dW`, `db` after it.
 ///
@@ -150,7 +150,7 @@ impl<A: Float> Layer<A> for Affine<A> {
     ///
     /// Allocation-free once `out` and the kept input have their shapes: the bias is broadcast
     /// into `out` first, then [`matmul_into`] adds `x W` on top of it (beta = 1), on two cores
-    /// when the product is big (see [`crate::matmul`]).
+    /// when the product is big (see [`speed::matmul`]).
     fn forward_into(&mut self, x: &ArrayRef2<A>, mode: Mode, out: &mut Array2<A>) {
         self.check_input(x);
         ensure_shape(out, (x.nrows(), self.n_out()));

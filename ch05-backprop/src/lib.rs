@@ -48,7 +48,7 @@
 //! | 5.7.3 | gradient check | [`gradient_check`] |
 //! | 5.7.4 | training by backprop | the `ch05_train_neuralnet` example (`ch05/train_neuralnet.py`) |
 //! | (all) | the `Layer` trait every layer implements | [`layer`] ([`Layer`], [`Mode`], [`ParamMut`]) |
-//! | (speed) | `np.dot` on two cores when it pays: the product `Affine` uses | [`matmul`] ([`matmul::matmul_into`]), [`parallel`] ([`parallel::join`]) |
+//! | (speed) | `np.dot` on two cores when it pays | not here: the two-core split lives in `speed`; the book needs none of it |
 //!
 //! Examples, named after the book's scripts: `buy_apple`, `buy_apple_orange` (5.4),
 //! `gradient_check` (5.7.3) and `ch05_train_neuralnet` (5.7.4, `--out DIR` for its figures), the
@@ -123,8 +123,6 @@ pub mod gradient_check;
 pub mod graph;
 pub mod layer;
 pub mod loss_gradient;
-pub mod matmul;
-pub mod parallel;
 pub mod softmax_with_loss;
 pub mod two_layer_net;
 

@@ -38,12 +38,9 @@ fn layer_steps_allocate_nothing_once_shaped() {
     let _serial = start();
     // The counter sees an allocation on the helper thread (when there is one).
     let on_helper = allocations(|| {
-        ch05_backprop::parallel::run_on_helper(|| drop(std::hint::black_box(Box::new(1u8))));
+        speed::parallel::run_on_helper(|| drop(std::hint::black_box(Box::new(1u8))));
     });
-    assert_eq!(
-        on_helper,
-        usize::from(ch05_backprop::parallel::helper_available())
-    );
+    assert_eq!(on_helper, usize::from(speed::parallel::helper_available()));
     let x = Array2::from_shape_fn((32, 784), |(i, j)| {
         ((i * 31 + j * 7) % 13) as f32 / 13.0 - 0.4
     });

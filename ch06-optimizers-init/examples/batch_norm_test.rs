@@ -16,12 +16,12 @@ mod common;
 
 use common::Real;
 
-use ch03_activations::plot::{Panel, Series, grid_chart, out_dir_from_args};
 use ch04_loss_gradient::Labels;
 use ch06_optimizers_init::book::SGD;
 use ch06_optimizers_init::multi_layer_net::{MultiLayerNet, NetConfig};
 use ch06_optimizers_init::weight_init::WeightInitStd;
 use ndarray::{Array1, Array2};
+use plot::{Panel, Series, grid_chart, out_dir_from_args};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use std::process::ExitCode;

@@ -18,10 +18,10 @@ mod common;
 
 use common::Real;
 
-use ch03_activations::plot::{Panel, Series, grid_chart, out_dir_from_args};
 use ch06_optimizers_init::multi_layer_net::NetConfig;
 use ch06_optimizers_init::trainer::{Trainer, TrainerConfig, Verbosity};
 use ch06_optimizers_init::util::shuffle_dataset;
+use plot::{Panel, Series, grid_chart, out_dir_from_args};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use std::process::ExitCode;

@@ -19,7 +19,6 @@ mod common;
 
 use common::Real;
 
-use ch03_activations::plot::{Series, line_chart, out_dir_from_args};
 use ch04_loss_gradient::Labels;
 use ch05_backprop::Mode;
 use ch06_optimizers_init::Optimizer;
@@ -28,6 +27,7 @@ use ch06_optimizers_init::keras;
 use ch06_optimizers_init::multi_layer_net::NetConfig;
 use ch06_optimizers_init::util::smooth_curve;
 use ndarray::{Array1, Array2};
+use plot::{Series, line_chart, out_dir_from_args};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use std::process::ExitCode;

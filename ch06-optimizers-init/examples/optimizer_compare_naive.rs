@@ -12,11 +12,11 @@
 //!
 //! Run: `cargo run -p ch06-optimizers-init --example optimizer_compare_naive -- --out figures`
 
-use ch03_activations::plot::{PALETTE, PlotError, out_dir_from_args, register_fonts};
 use ch05_backprop::ParamMut;
 use ch06_optimizers_init::Optimizer;
 use ch06_optimizers_init::book::{AdaGrad, Adam, Momentum, SGD};
 use ndarray::{ArrayD, IxDyn, arr1};
+use plot::{PALETTE, PlotError, out_dir_from_args, register_fonts};
 use plotters::prelude::*;
 use std::process::ExitCode;
 

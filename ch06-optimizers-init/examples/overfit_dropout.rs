@@ -17,9 +17,9 @@ mod common;
 
 use common::Real;
 
-use ch03_activations::plot::{Panel, Series, grid_chart, out_dir_from_args};
 use ch06_optimizers_init::multi_layer_net::NetConfig;
 use ch06_optimizers_init::trainer::{Trainer, TrainerConfig, Verbosity};
+use plot::{Panel, Series, grid_chart, out_dir_from_args};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {

@@ -20,10 +20,10 @@
 //!
 //! Run: `cargo run -p ch06-optimizers-init --example weight_init_activation_histogram -- --out figures`
 
-use ch03_activations::plot::{PALETTE, PlotError, out_dir_from_args, register_fonts};
 use ch06_optimizers_init::weight_init::WeightInitStd;
 use ndarray::Array2;
 use ndarray_rand_free::standard_normal;
+use plot::{PALETTE, PlotError, out_dir_from_args, register_fonts};
 use plotters::prelude::*;
 use std::process::ExitCode;
 

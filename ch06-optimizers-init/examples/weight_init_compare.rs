@@ -18,7 +18,6 @@ mod common;
 
 use common::Real;
 
-use ch03_activations::plot::{Series, line_chart, out_dir_from_args};
 use ch04_loss_gradient::Labels;
 use ch05_backprop::Mode;
 use ch06_optimizers_init::book::SGD;
@@ -26,6 +25,7 @@ use ch06_optimizers_init::multi_layer_net::NetConfig;
 use ch06_optimizers_init::util::smooth_curve;
 use ch06_optimizers_init::weight_init::WeightInitStd;
 use ndarray::{Array1, Array2};
+use plot::{Series, line_chart, out_dir_from_args};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use std::process::ExitCode;

@@ -26,11 +26,11 @@
 mod common;
 mod images;
 
-use ch03_activations::plot::out_dir_from_args;
 use ch05_backprop::Mode;
 use ch07_cnn::{Convolution, SimpleConvNet, SimpleConvNetConfig};
 use images::{Section, image_grid};
 use ndarray::{Array1, s};
+use plot::out_dir_from_args;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use std::path::PathBuf;

@@ -42,10 +42,10 @@
 #[path = "../../ch06-optimizers-init/examples/common/mod.rs"]
 mod common;
 
-use ch03_activations::plot::{Series, line_chart, out_dir_from_args};
 use ch04_loss_gradient::Labels;
 use ch06_optimizers_init::trainer::{Trainer, TrainerConfig, Verbosity};
 use ch07_cnn::{SimpleConvNet, SimpleConvNetConfig};
+use plot::{Series, line_chart, out_dir_from_args};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use std::process::ExitCode;

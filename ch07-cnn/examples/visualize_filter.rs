@@ -22,10 +22,10 @@
 mod common;
 mod images;
 
-use ch03_activations::plot::out_dir_from_args;
 use ch07_cnn::{SimpleConvNet, SimpleConvNetConfig};
 use images::{Section, image_grid};
 use ndarray::{Array2, s};
+use plot::out_dir_from_args;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use std::path::PathBuf;

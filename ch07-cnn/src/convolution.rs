@@ -18,7 +18,7 @@
 //! of `im2col`. `out_rows` is channels-last memory: row `(n, oh, ow)` holds the FN outputs of
 //! one position. The book transposes it to (N, FN, OH, OW); `keras-lite`'s `Conv2D`, whose
 //! batches are channels-last, uses the rows as they are, through [`conv_forward_rows`] and
-//! [`conv_backward_rows`] (the products go through ch05's [`matmul_into`], on two cores when
+//! [`conv_backward_rows`] (the products go through `speed`'s [`matmul_into`], on two cores when
 //! big). Keras stores the kernel as (KH, KW, C_in, C_out): [`w_col_from_keras`] and
 //! [`keras_from_w_col`] convert at the boundary.
 //!
@@ -47,9 +47,9 @@
 
 use crate::im2col::{Conv2dGeometry, GeometryError, Padding, col2im_into, im2col_into};
 use ch03_activations::Float;
-use ch05_backprop::matmul::matmul_into;
 use ch05_backprop::{Mode, ParamMut, column_sums_into, ensure_shape};
 use ndarray::{Array1, Array2, Array4, ArrayRef1, ArrayRef2, ArrayRef4, ArrayView2, ArrayView4};
+use speed::matmul::matmul_into;
 
 /// `out = col W_col + b`: `col` (M, K), `w_col` (K, FN), `b` (FN,); `out` is resized to
 /// (M, FN) if needed, then written without allocating. With `col` from [`im2col_into`],

@@ -37,12 +37,12 @@
 //! their loop order from the strides: with the width axis contiguous (NCHW, the book's layout,
 //! or a single channel) each window row is one `copy_from_slice`; with the channel axis
 //! contiguous (NHWC) the innermost loop walks the `C` channels of one pixel. Big batches are
-//! cut in two halves of images that run on both cores ([`ch05_backprop::parallel::join`]).
+//! cut in two halves of images that run on both cores ([`speed::parallel::join`]).
 //! [`im2col`] and [`col2im`] are the book's functions, thin allocating wrappers.
 
 use ch03_activations::Float;
-use ch05_backprop::parallel::join;
 use ndarray::{Array2, Array4, ArrayRef2, ArrayRef4, ArrayView2, ArrayView4, ArrayViewMut4};
+use speed::parallel::join;
 
 /// A convolution or pooling geometry that does not fit, with what to change.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

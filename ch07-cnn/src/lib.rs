@@ -84,7 +84,7 @@
 //! | `col[:, :, y, x, :, :] = img[:, :, y:y_max:stride, x:x_max:stride]` | one row of `col` per output position, `copy_from_slice` per window row ([`im2col::im2col_into`]) |
 //! | `col.transpose(0, 4, 5, 1, 2, 3).reshape(N*out_h*out_w, -1)` | the rows are written in that order directly |
 //! | `self.W.reshape(FN, -1).T` | [`convolution::w_col_view`] (a view, no copy) |
-//! | `np.dot(col, col_W) + self.b` | [`convolution::conv_forward_rows`] (ch05's `matmul_into`) |
+//! | `np.dot(col, col_W) + self.b` | [`convolution::conv_forward_rows`] (`speed::matmul_into`) |
 //! | `out.reshape(N, out_h, out_w, -1).transpose(0, 3, 1, 2)` | `rows.into_shape_with_order((n, oh, ow, fn_))?.permuted_axes([0, 3, 1, 2])` |
 //! | `np.max(col, axis=1)`, `np.argmax(col, axis=1)` | [`pooling::max_pool_forward_into`] (the argmax kept as window indices) |
 //! | `x.reshape(N, -1)` for the Affine layer | `x.into_shape_with_order((n, rest))` (free on a row-major array) |

@@ -105,7 +105,7 @@ fn normalize(images: Array3<u8>) -> Array3<f32> {
 }
 
 fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
-    let out = ch03_activations::plot::out_dir_from_args()?;
+    let out = plot::out_dir_from_args()?;
     keras_lite::backend::set_random_seed(args.seed);
     let ((x_train, y_train), (x_test, y_test)) = datasets::fashion_mnist::load_data()?;
     let (x_train, x_test) = (normalize(x_train), normalize(x_test));

@@ -173,7 +173,7 @@ fn parse_args() -> Result<Args, String> {
 }
 
 fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
-    let out = ch03_activations::plot::out_dir_from_args()?;
+    let out = plot::out_dir_from_args()?;
     keras_lite::backend::set_random_seed(args.seed);
     let ((x_train, y_train), (x_test, y_test)) = datasets::fashion_mnist::load_data()?;
     let mut train = Augmented {

@@ -8,11 +8,11 @@
 //!   `predicted confidence% (true)` in blue when right and red when wrong, beside a bar chart
 //!   of the class probabilities, the predicted bar red and the true one blue.
 //!
-//! Both draw with plotters through ch03's figure helpers (fonts, palette, [`PlotError`]).
+//! Both draw with plotters through the `plot` crate's helpers (fonts, palette, [`PlotError`]).
 
 use crate::history::History;
-use ch03_activations::plot::{PALETTE, PlotError, padded_range, register_fonts};
 use ndarray::{ArrayView2, ArrayView3};
+use plot::{PALETTE, PlotError, padded_range, register_fonts};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use std::path::Path;

@@ -8,7 +8,7 @@
 //! forward (`x W`) and two backward (`x^T dz`, `dz W^T`), minus the `dx` of the first Dense
 //! layer, which nothing needs. Models of 1, 2 and 3 Dense layers make 2, 5 and 8. A product
 //! of at least `SPLIT_MIN_FLOPS` is cut in two by ch05's `matmul_into` (two products, two
-//! buffers), whose second half runs on ch05's helper thread, or on the calling thread when the
+//! buffers), whose second half runs on the `speed` crate's helper thread, or on the calling thread when the
 //! helper is busy, switched off (`DLFS_THREADS=1`) or not scheduled in time.
 //!
 //! What is counted is therefore the training thread's allocations plus the helper thread's
@@ -19,11 +19,11 @@
 mod common;
 
 use ch04_loss_gradient::Loss;
-use ch05_backprop::matmul::SPLIT_MIN_FLOPS;
 use common::*;
 use keras_lite::callbacks::Callback;
 use keras_lite::layers::{BatchNormalization, Dense, Dropout, Flatten};
 use keras_lite::{FitOptions, Logs, Result, Sequential};
+use speed::matmul::SPLIT_MIN_FLOPS;
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::sync::Mutex;
@@ -39,11 +39,11 @@ const OTHER: u8 = 3;
 thread_local! {
     /// Allocations made by this thread. Const-initialized: no allocation itself.
     static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
-    /// Whether this thread is ch05's helper, found out at its first allocation.
+    /// Whether this thread is `speed`'s helper, found out at its first allocation.
     static ROLE: Cell<u8> = const { Cell::new(UNKNOWN) };
 }
 
-/// Allocations made by ch05's helper thread.
+/// Allocations made by the `speed` crate's helper thread.
 static HELPER_ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
 
 /// Set by the helper thread's first allocation (the thread's start-up: std copies its name).
@@ -163,7 +163,7 @@ fn steps_allocate_nothing(
 /// future std allocates nothing at thread start.
 fn take_turn() -> std::sync::MutexGuard<'static, ()> {
     let turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
-    if ch05_backprop::parallel::helper_available() {
+    if speed::parallel::helper_available() {
         let start = std::time::Instant::now();
         while !HELPER_STARTED.load(Ordering::Acquire)
             && start.elapsed() < std::time::Duration::from_secs(60)

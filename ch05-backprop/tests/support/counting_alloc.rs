@@ -4,7 +4,7 @@
 //! # What is counted, and why this way
 //!
 //! A training step runs on the test's thread and, for its big matrix products (and ch06's
-//! Adam update), partly on the helper thread of `ch05_backprop::parallel`. Which thread runs
+//! Adam update), partly on the helper thread of `speed::parallel`. Which thread runs
 //! a half is decided at run time: the helper when it is free and scheduled in time, else the
 //! calling thread itself (always with `DLFS_THREADS=1`, and often on a busy machine). These
 //! tests used to count the test's thread only, so the count depended on that choice: a ch06
@@ -25,8 +25,8 @@
 //! threads run the halves), so a test can demand exactly that many allocations and no more:
 //! one allocation of the code's own per step is caught.
 
-use ch05_backprop::matmul::SPLIT_MIN_FLOPS;
-use ch05_backprop::parallel;
+use speed::matmul::SPLIT_MIN_FLOPS;
+use speed::parallel;
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -103,7 +103,7 @@ pub fn allocations(f: impl FnOnce()) -> usize {
 }
 
 /// How many matrixmultiply calls `matmul_into` makes for `(m, k) x (k, n)`: two when it cuts
-/// the product in two (see `ch05_backprop::matmul`), else one.
+/// the product in two (see `speed::matmul`), else one.
 pub fn gemm_calls(m: usize, k: usize, n: usize) -> usize {
     if 2 * m * k * n < SPLIT_MIN_FLOPS {
         1

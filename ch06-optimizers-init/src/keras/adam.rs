@@ -15,8 +15,8 @@ use super::schedules::LearningRateSchedule;
 use crate::optimizer::{Optimizer, OptimizerError, Slots, check};
 use ch03_activations::Float;
 use ch05_backprop::ParamMut;
-use ch05_backprop::parallel::join;
 use ndarray::Zip;
+use speed::parallel::join;
 
 /// Adaptive moment estimation (Kingma and Ba), in Keras' form.
 #[derive(Debug, Clone)]

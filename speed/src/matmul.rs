@@ -1,9 +1,9 @@
-//! The matrix product behind [`Affine`](crate::Affine): `c = alpha a b + beta c`, on two cores
-//! when the product is big enough to pay for it.
+//! The matrix product behind ch05's `Affine` (and ch07's convolution): `c = alpha a b + beta c`,
+//! on two cores when the product is big enough to pay for it.
 //!
 //! The book's `np.dot(x, W)` is ndarray's `general_mat_mul` (matrixmultiply's packed kernel)
 //! into a buffer the layer keeps. A big product is cut in two along the longer side of `c`
-//! and the halves run at once through [`parallel::join`](crate::parallel::join):
+//! and the halves run at once through [`join`]:
 //!
 //! ```text
 //! m >= n:  [c0]   [a0]            m < n:  [c0 c1] = a [b0 b1]
@@ -17,7 +17,7 @@
 //! bit of those elements may differ.
 //!
 //! ```
-//! use ch05_backprop::matmul::matmul_into;
+//! use speed::matmul::matmul_into;
 //! use ndarray::{Array2, array};
 //!
 //! let a = array![[1.0, 2.0], [3.0, 4.0]];
@@ -28,9 +28,8 @@
 //! ```
 
 use crate::parallel::join;
-use ch03_activations::Float;
 use ndarray::linalg::general_mat_mul;
-use ndarray::{ArrayRef2, Axis};
+use ndarray::{ArrayRef2, Axis, LinalgScalar};
 
 /// Products under this many flops (`2 m k n`) stay on one core: at batch 32 the second layer's
 /// products (about 80 kflop, a few microseconds) would spend more on the hand-off than they
@@ -42,7 +41,7 @@ pub const SPLIT_MIN_FLOPS: usize = 1 << 21;
 ///
 /// # Panics
 /// If the shapes do not fit (as `general_mat_mul`).
-pub fn matmul_into<A: Float>(
+pub fn matmul_into<A: LinalgScalar + Send + Sync>(
     alpha: A,
     a: &ArrayRef2<A>,
     b: &ArrayRef2<A>,
@@ -58,9 +57,24 @@ pub fn matmul_into<A: Float>(
         b.nrows(),
         c.dim()
     );
-    if 2 * m * k * n < SPLIT_MIN_FLOPS {
+    if cfg!(feature = "threading") || 2 * m * k * n < SPLIT_MIN_FLOPS {
+        // (With the `threading` bench variant, matrixmultiply splits the call itself.)
         general_mat_mul(alpha, a, b, beta, c);
-    } else if m >= n {
+    } else {
+        split(alpha, a, b, beta, c);
+    }
+}
+
+/// The two halves of a big product at once (see the module docs for the cut).
+fn split<A: LinalgScalar + Send + Sync>(
+    alpha: A,
+    a: &ArrayRef2<A>,
+    b: &ArrayRef2<A>,
+    beta: A,
+    c: &mut ArrayRef2<A>,
+) {
+    let (m, n) = c.dim();
+    if m >= n {
         let (a0, a1) = a.view().split_at(Axis(0), m / 2);
         let (mut c0, mut c1) = c.view_mut().split_at(Axis(0), m / 2);
         join(

@@ -1,8 +1,18 @@
-//! Drawing the book's figures to PNG files, shared by every chapter's examples.
+//! # plot: the book's figures as PNG files
 //!
 //! The book draws with matplotlib into a window; here every figure is a PNG written with
-//! `plotters` (pure Rust, no system font library: the DejaVu font is compiled in). Examples
-//! take `--out DIR` (default `figures/`) and print each path they write.
+//! `plotters` (pure Rust, no system font library: the DejaVu font is compiled in). The
+//! chapters' examples and keras-lite's pictures draw through this crate, which sits beside the
+//! chapters rather than inside one, so that no chapter brings plotters to the crates that use it.
+//! Examples take `--out DIR` (default `figures/`) and print each path they write.
+//!
+//! | item | what |
+//! |---|---|
+//! | [`line_chart`], [`Series`] | curves on one chart (matplotlib's `plot`, `legend`, `ylim`) |
+//! | [`grid_chart`], [`Panel`] | several charts on one sheet (`subplot`) |
+//! | [`gray_image`] | a grayscale picture with a caption (the book's `img_show`) |
+//! | [`out_dir_from_args`] | the examples' `--out DIR` |
+//! | [`register_fonts`], [`PALETTE`], [`padded_range`], [`clip_to_band`] | for figures drawn with plotters directly |
 
 use plotters::prelude::*;
 use std::path::{Path, PathBuf};
@@ -12,7 +22,9 @@ use std::sync::Once;
 #[derive(Debug, thiserror::Error)]
 #[error("could not write figure {path}: {message}")]
 pub struct PlotError {
+    /// The figure that could not be written.
     pub path: PathBuf,
+    /// What went wrong, from plotters or the file system.
     pub message: String,
 }
 
@@ -76,7 +88,9 @@ pub fn out_dir_from(args: impl IntoIterator<Item = String>) -> Result<PathBuf, P
 /// One named curve of a line chart: `(x, y)` points in order.
 #[derive(Debug, Clone)]
 pub struct Series {
+    /// The name in the legend.
     pub label: String,
+    /// The `(x, y)` points, joined in this order.
     pub points: Vec<(f64, f64)>,
 }
 
@@ -149,10 +163,15 @@ pub fn line_chart(
 /// fixed y range (taken from the data otherwise).
 #[derive(Debug, Clone)]
 pub struct Panel {
+    /// The caption above the panel.
     pub title: String,
+    /// The x axis description.
     pub x_desc: String,
+    /// The y axis description.
     pub y_desc: String,
+    /// The curves, coloured from [`PALETTE`] in turn.
     pub series: Vec<Series>,
+    /// A fixed y range (`ylim`), or `None` for the data's [`padded_range`].
     pub y_range: Option<(f64, f64)>,
 }
 

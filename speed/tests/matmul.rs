@@ -1,10 +1,10 @@
 //! `matmul_into` cuts big products in two and runs the halves on two cores; the result must
 //! be exactly `general_mat_mul`'s, whatever the shapes, strides, `alpha` and `beta`.
 
-use ch05_backprop::matmul::{SPLIT_MIN_FLOPS, matmul_into};
 use ndarray::linalg::general_mat_mul;
 use ndarray::{Array2, ShapeBuilder};
 use proptest::prelude::*;
+use speed::matmul::{SPLIT_MIN_FLOPS, matmul_into};
 
 fn filled(rows: usize, cols: usize, seed: u64) -> Array2<f32> {
     let mut state = seed

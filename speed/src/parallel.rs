@@ -1,7 +1,7 @@
 //! Two cores for one training step: [`join`] runs two closures at the same time.
 //!
-//! Nothing in the book needs this; it is here because a batch-32 training step is too short
-//! for a general thread pool. The step's big pieces (`x W` of the first layer, `x^T dout` in
+//! It is here because a batch-32 training step is too short for a general thread pool (the
+//! `join` bench in `benches/` measures that claim against rayon and matrixmultiply's threads). The step's big pieces (`x W` of the first layer, `x^T dout` in
 //! its backward, the optimizer's update of its kernel) take 50 to 120 us each, and handing
 //! half of one to a sleeping thread costs about as much as it saves (a futex wake-up is 5 to
 //! 50 us on a virtual machine). So one helper thread is started on first use and *spins*
@@ -19,7 +19,7 @@
 //! Set `DLFS_THREADS=1` in the environment to switch the helper off (one core, no spinning).
 //!
 //! ```
-//! use ch05_backprop::parallel::join;
+//! use speed::parallel::join;
 //!
 //! let v = vec![1, 2, 3, 4, 5, 6];
 //! let (left, right) = v.split_at(3);
