@@ -43,35 +43,61 @@ pub fn close(got: f64, want: f64, tol: Tol) -> bool {
     got == want || (got - want).abs() <= tol.bound(want)
 }
 
-/// Whether both sequences have the same length and every pair is [`close`] (`f32` or `f64`
-/// elements, widened to `f64` exactly).
-pub fn all_close<G, W>(
+/// An element of a compared sequence: `f32` or `f64`, by value or by reference (so arrays,
+/// slices and vectors are passed as they are), widened to `f64` exactly.
+pub trait Number {
+    /// The value as `f64`.
+    fn widen(self) -> f64;
+}
+
+impl Number for f64 {
+    fn widen(self) -> f64 {
+        self
+    }
+}
+
+impl Number for f32 {
+    fn widen(self) -> f64 {
+        f64::from(self)
+    }
+}
+
+impl<T: Number + Copy> Number for &T {
+    fn widen(self) -> f64 {
+        (*self).widen()
+    }
+}
+
+fn widened<T: Number>(values: impl IntoIterator<Item = T>) -> Vec<f64> {
+    values.into_iter().map(Number::widen).collect()
+}
+
+/// Whether both sequences have the same length and every pair is [`close`].
+///
+/// ```
+/// use test_support::{Tol, all_close};
+/// let got = ndarray::array![1.0, 2.0 + 1e-9];
+/// assert!(all_close(&got, &[1.0, 2.0], Tol::abs(1e-8)));
+/// assert!(!all_close(&got, &[1.0], Tol::abs(1.0)));
+/// ```
+pub fn all_close<G: Number, W: Number>(
     got: impl IntoIterator<Item = G>,
     want: impl IntoIterator<Item = W>,
     tol: Tol,
-) -> bool
-where
-    G: Into<f64>,
-    W: Into<f64>,
-{
-    let got: Vec<f64> = got.into_iter().map(Into::into).collect();
-    let want: Vec<f64> = want.into_iter().map(Into::into).collect();
+) -> bool {
+    let (got, want) = (widened(got), widened(want));
     got.len() == want.len() && got.iter().zip(&want).all(|(&g, &w)| close(g, w, tol))
 }
 
 /// Panics unless both sequences have the same length and every pair is [`close`]; the
 /// message names `what`, the first element past the tolerance, and both sequences when short.
-pub fn assert_all_close<G, W>(
+pub fn assert_all_close<G: Number, W: Number>(
     what: &str,
     got: impl IntoIterator<Item = G>,
     want: impl IntoIterator<Item = W>,
     tol: Tol,
-) where
-    G: Into<f64>,
-    W: Into<f64>,
-{
-    let got: Vec<f64> = got.into_iter().map(Into::into).collect();
-    let want: Vec<f64> = want.into_iter().map(Into::into).collect();
+) {
+    let (got, want) = (widened(got), widened(want));
     let both = || {
         if got.len() <= 16 {
             format!("\n  got  {got:?}\n  want {want:?}")

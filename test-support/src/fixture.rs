@@ -159,6 +159,20 @@ pub fn matrix_f32(v: &Value, at: &str) -> Result<Array2<f32>> {
     }
 }
 
+/// A list of rows as an `(N, D)` matrix in float32; a flat list as `N` samples of one value,
+/// `(N, 1)` (labels and predictions of one output, as Keras reads them).
+pub fn samples_f32(v: &Value, at: &str) -> Result<Array2<f32>> {
+    let a = array_f32(v, at)?;
+    match a.ndim() {
+        1 => {
+            let n = a.len();
+            Ok(a.into_shape_with_order((n, 1))
+                .expect("n values make an (n, 1) matrix"))
+        }
+        _ => matrix_f32(v, at),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -169,6 +183,8 @@ mod tests {
         let (v, shape) = flat(&json!([[1, 2, 3], [4, 5, 6]]), "x").unwrap();
         assert_eq!((v, shape), (vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0], vec![2, 3]));
         assert_eq!(matrix_f32(&json!([1, 2]), "x").unwrap().shape(), &[1, 2]);
+        assert_eq!(samples_f32(&json!([1, 2]), "x").unwrap().shape(), &[2, 1]);
+        assert_eq!(samples_f32(&json!([[1, 2]]), "x").unwrap().shape(), &[1, 2]);
         assert_eq!(
             array_f32(&json!([[[1], [2]]]), "x").unwrap().shape(),
             &[1, 2, 1]
