@@ -135,19 +135,20 @@ pub fn vec_f32(v: &Value, at: &str) -> Result<Vec<f32>> {
     Ok(vec_f64(v, at)?.into_iter().map(|x| x as f32).collect())
 }
 
-/// A (nested) list as an array of its shape, in float32.
-pub fn array_f32(v: &Value, at: &str) -> Result<ArrayD<f32>> {
+/// A (nested) list as an array of its shape.
+pub fn array_f64(v: &Value, at: &str) -> Result<ArrayD<f64>> {
     let (values, shape) = flat(v, at)?;
-    ArrayD::from_shape_vec(
-        IxDyn(&shape),
-        values.into_iter().map(|x| x as f32).collect(),
-    )
-    .map_err(|e| err(format!("fixture: {at}: {e}")))
+    ArrayD::from_shape_vec(IxDyn(&shape), values).map_err(|e| err(format!("fixture: {at}: {e}")))
 }
 
-/// A list of rows as an `(N, D)` matrix in float32; a flat list as one row `(1, D)`.
-pub fn matrix_f32(v: &Value, at: &str) -> Result<Array2<f32>> {
-    let a = array_f32(v, at)?;
+/// [`array_f64`] in float32, the fixture's own type (rounding its numbers to f32 is exact).
+pub fn array_f32(v: &Value, at: &str) -> Result<ArrayD<f32>> {
+    Ok(array_f64(v, at)?.mapv(|x| x as f32))
+}
+
+/// A list of rows as an `(N, D)` matrix; a flat list as one row `(1, D)`.
+pub fn matrix_f64(v: &Value, at: &str) -> Result<Array2<f64>> {
+    let a = array_f64(v, at)?;
     match a.ndim() {
         1 => {
             let n = a.len();
@@ -159,17 +160,23 @@ pub fn matrix_f32(v: &Value, at: &str) -> Result<Array2<f32>> {
     }
 }
 
+/// [`matrix_f64`] in float32.
+pub fn matrix_f32(v: &Value, at: &str) -> Result<Array2<f32>> {
+    Ok(matrix_f64(v, at)?.mapv(|x| x as f32))
+}
+
 /// A list of rows as an `(N, D)` matrix in float32; a flat list as `N` samples of one value,
 /// `(N, 1)` (labels and predictions of one output, as Keras reads them).
 pub fn samples_f32(v: &Value, at: &str) -> Result<Array2<f32>> {
-    let a = array_f32(v, at)?;
-    match a.ndim() {
-        1 => {
-            let n = a.len();
-            Ok(a.into_shape_with_order((n, 1))
-                .expect("n values make an (n, 1) matrix"))
-        }
-        _ => matrix_f32(v, at),
+    let m = matrix_f32(v, at)?;
+    if v.as_array()
+        .is_some_and(|rows| rows.iter().all(|r| !r.is_array()))
+    {
+        let n = m.len();
+        Ok(m.into_shape_with_order((n, 1))
+            .expect("(1, n) makes (n, 1)"))
+    } else {
+        Ok(m)
     }
 }
 
