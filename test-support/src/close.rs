@@ -11,6 +11,8 @@
 //! assert!(!close(0.5 + 1e-6, 0.5, f32_tf));
 //! ```
 
+use ndarray::{ArrayRef, Dimension};
+
 /// An element passes when `|got - want| <= abs + rel * |want|`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Tol {
@@ -89,6 +91,16 @@ pub fn all_close<G: Number, W: Number>(
     got.len() == want.len() && got.iter().zip(&want).all(|(&g, &w)| close(g, w, tol))
 }
 
+/// Whether both arrays have the same shape and every pair of elements is [`close`] (arrays of
+/// another shape but as many elements are not close).
+pub fn arrays_close<A: Number + Copy, D: Dimension>(
+    got: &ArrayRef<A, D>,
+    want: &ArrayRef<A, D>,
+    tol: Tol,
+) -> bool {
+    got.shape() == want.shape() && all_close(got.iter(), want.iter(), tol)
+}
+
 /// Panics unless both sequences have the same length and every pair is [`close`]; the
 /// message names `what`, the first element past the tolerance, and both sequences when short.
 pub fn assert_all_close<G: Number, W: Number>(
@@ -143,6 +155,22 @@ mod tests {
         assert!(!close(f64::NAN, f64::NAN, Tol::abs(1.0)));
         assert!(!close(1.0, f64::NAN, Tol::abs(1.0)));
         assert_eq!(Tol::both(0.5).bound(-2.0), 1.5);
+    }
+
+    #[test]
+    fn arrays_of_other_shapes_are_not_close() {
+        let a = ndarray::Array2::<f64>::zeros((2, 3));
+        assert!(arrays_close(&a, &a.clone(), Tol::abs(0.0)));
+        assert!(!arrays_close(
+            &a,
+            &ndarray::Array2::zeros((3, 2)),
+            Tol::abs(1.0)
+        ));
+        assert!(arrays_close(
+            &a.t(),
+            &ndarray::Array2::zeros((3, 2)),
+            Tol::abs(0.0)
+        ));
     }
 
     #[test]

@@ -18,5 +18,5 @@ pub mod fixture;
 pub mod one_hot;
 pub mod strategies;
 
-pub use close::{Number, Tol, all_close, assert_all_close, close};
+pub use close::{Number, Tol, all_close, arrays_close, assert_all_close, close};
 pub use one_hot::{ClassIndex, one_hot};
