@@ -2,14 +2,16 @@
 //! `testdata/keras2_cnn_parity.json` and the small CNN's whole fit, through the same code as
 //! `cargo run --example keras_parity -- testdata/keras2_cnn_parity.json`.
 
-const FIXTURE: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../testdata/keras2_cnn_parity.json"
-);
+// The example's checker itself (not every item of it is used here).
+#[allow(dead_code)]
+#[path = "../examples/keras_parity/parity.rs"]
+mod parity;
+
+use test_support::fixture::KERAS2_CNN_PARITY as FIXTURE;
 
 #[test]
 fn keras2_cnn_parity_fixture_within_tolerances() {
-    let report = keras_lite::parity::check_file(FIXTURE).expect("the fixture reads and runs");
+    let report = parity::check_file(FIXTURE).expect("the fixture reads and runs");
     let text = report.to_text();
     println!("{text}");
     assert!(report.all_passed(), "items past tolerance:\n{text}");
@@ -42,7 +44,7 @@ fn planted_errors_in_image_cases_are_caught() {
     bump(&mut json["pooling"][1]["dx"][0][0][0][0], 1e-3);
     bump(&mut json["cnn_fit"]["history"]["loss"][2], 1e-3);
     bump(&mut json["batch_norm_4d"]["moving_variance"][0], 1e-3);
-    let report = keras_lite::parity::check(&json).unwrap();
+    let report = parity::check(&json).unwrap();
     let failed: Vec<&str> = report.failures().map(|i| i.name.as_str()).collect();
     assert_eq!(failed.len(), 4, "{failed:?}");
     assert!(failed[0].starts_with("#1 ") && failed[0].ends_with("dkernel"));

@@ -25,6 +25,7 @@ use keras_lite::callbacks::Callback;
 use keras_lite::layers::{BatchNormalization, Dense, Dropout, Flatten};
 use keras_lite::{FitOptions, Logs, Result, Sequential};
 use test_support::alloc::{Counting, count, count_this_thread, gemm_calls, start};
+use test_support::one_hot;
 
 #[global_allocator]
 static GLOBAL: Counting = Counting;
@@ -119,7 +120,7 @@ fn steps_allocate_nothing_on(
         ..Default::default()
     };
     if y_one_hot {
-        model.fit(x, &one_hot(y, 3), options).unwrap();
+        model.fit(x, &one_hot::<f32, _>(y, 3), options).unwrap();
     } else {
         model.fit(x, y, options).unwrap();
     }
