@@ -264,7 +264,9 @@ fn accuracy_resolves_by_shape_and_keeps_the_given_key() {
         .unwrap();
     assert!(h.get("acc").is_some(), "history key is the string given");
     // Categorical accuracy by hand on the final weights.
-    let r = model.evaluate(&x, &one_hot::<f32, _>(&y, 3), eval_quiet()).unwrap();
+    let r = model
+        .evaluate(&x, &one_hot::<f32, _>(&y, 3), eval_quiet())
+        .unwrap();
     let p = model.predict(&x, predict_quiet()).unwrap();
     let hits = p
         .rows()
