@@ -15,8 +15,7 @@ fn keras2_cnn_parity_fixture_within_tolerances() {
     let text = report.to_text();
     println!("{text}");
     assert!(report.all_passed(), "items past tolerance:\n{text}");
-    let json: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(FIXTURE).unwrap()).unwrap();
+    let json = test_support::fixture::read(FIXTURE).unwrap();
     // Every case was checked: 4 items per convolution, 2 per pooling case.
     let count = |group: &str| report.items.iter().filter(|i| i.group == group).count();
     assert_eq!(
@@ -35,8 +34,7 @@ fn keras2_cnn_parity_fixture_within_tolerances() {
 /// item, and nothing else fails.
 #[test]
 fn planted_errors_in_image_cases_are_caught() {
-    let text = std::fs::read_to_string(FIXTURE).unwrap();
-    let mut json: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let mut json = test_support::fixture::read(FIXTURE).unwrap();
     let bump = |v: &mut serde_json::Value, by: f64| {
         *v = serde_json::json!(v.as_f64().unwrap() + by);
     };

@@ -34,8 +34,7 @@ fn keras2_parity_fixture_within_tolerances() {
 /// own item, and nothing else fails.
 #[test]
 fn planted_errors_are_caught() {
-    let text = std::fs::read_to_string(FIXTURE).unwrap();
-    let mut json: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let mut json = test_support::fixture::read(FIXTURE).unwrap();
     let bump = |v: &mut serde_json::Value, by: f64| {
         *v = serde_json::json!(v.as_f64().unwrap() + by);
     };
