@@ -69,8 +69,14 @@ for crate in $members; do
         [ -n "$name" ] || continue
         [ "$allow" = allow ] && continue
         ident=${name//-/_}
-        if [ ${#dirs[@]} -eq 0 ] \
-            || ! grep -rhw --include='*.rs' -- "$ident" "${dirs[@]}" | grep -qv '^[[:space:]]*//'; then
+        uses=0
+        if [ ${#dirs[@]} -gt 0 ]; then
+            # `grep -c` reads all its input: an early exit (`grep -q`) would make the first grep
+            # die of SIGPIPE, which pipefail turns into "unused".
+            uses=$(grep -rhw --include='*.rs' -- "$ident" "${dirs[@]}" \
+                | grep -cv '^[[:space:]]*//' || true)
+        fi
+        if [ "$uses" -eq 0 ]; then
             echo "unused dependency: $crate/Cargo.toml declares \`$name\`, but no .rs file of" \
                 "$crate names \`$ident\`; remove it (or mark a real exception with" \
                 "'# unused-deps: allow (why)' on its line)" >&2
@@ -85,8 +91,9 @@ while read -r name allow; do
     [ "$allow" = allow ] && continue
     used=no
     for crate in $members; do
-        if deps_of "$crate/Cargo.toml" dependencies dev-dependencies build-dependencies \
-            | awk '{ print $1 }' | grep -qx -- "$name"; then
+        takers=$(deps_of "$crate/Cargo.toml" dependencies dev-dependencies build-dependencies \
+            | awk '{ print $1 }' | grep -cx -- "$name" || true)
+        if [ "$takers" -gt 0 ]; then
             used=yes
             break
         fi

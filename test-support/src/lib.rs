@@ -3,7 +3,7 @@
 //! | module | what it holds |
 //! |---|---|
 //! | [`alloc`] | the counting global allocator of the "a step allocates nothing" tests |
-//! | [`close`] | `|got - want| <= abs + rel * |want|`, the closeness rule of every numeric check |
+//! | [`close`](mod@close) | `|got - want| <= abs + rel * |want|`, the closeness rule of every numeric check |
 //! | [`one_hot`](mod@one_hot) | one-hot rows from class indices |
 //! | [`strategies`] | proptest strategies for random matrices |
 //! | [`fixture`] | the reader of TensorFlow's parity fixtures in `testdata/` |
