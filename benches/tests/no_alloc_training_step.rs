@@ -2,9 +2,9 @@
 //!
 //! The model is the tutorial's (Flatten(28x28), Dense(128, relu), Dense(10, softmax); Adam;
 //! sparse categorical cross-entropy; accuracy), trained by `fit` on a small synthetic set.
-//! A counting `#[global_allocator]` counts every allocation and reallocation; a callback reads
-//! the count at the start of every batch, so the difference between two consecutive batches is
-//! everything `fit` did for one whole step: loading the batch, forward, loss, backward,
+//! A counting `#[global_allocator]` (`test_support::alloc`'s) counts every allocation and
+//! reallocation; a callback reads the count at the start of every batch, so the difference
+//! between two consecutive batches is everything `fit` did for one whole step: loading the batch, forward, loss, backward,
 //! optimizer update, the metrics, the progress bar and the callbacks themselves.
 //! After a few warm-up steps (buffers get their shapes, optimizer slots are created) every
 //! further step must allocate nothing.
@@ -23,9 +23,7 @@
 //! has run a first job) before anything is measured: on a busy machine a lazily started
 //! helper's own start-up (its thread name, its stack guard) landed in a measured step.
 
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::backtrace::Backtrace;
-use std::cell::Cell;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
@@ -33,14 +31,11 @@ use keras_lite::callbacks::Callback;
 use keras_lite::layers::{Dense, Flatten};
 use keras_lite::{FitOptions, Logs, Sequential};
 use ndarray::{Array1, Array3};
+use test_support::alloc::{Counting, count, count_every_thread, set_observer};
 
-/// Counts allocations (and reallocations) of every thread. While `TRACE` is on (the steady
-/// state of a training run), it also captures each allocation's backtrace and sorts it:
-/// matrixmultiply's packing buffer (see below) or anything else, keeping the first few of the
-/// latter to print.
-struct Counting;
-
-static ALLOCATIONS: AtomicU64 = AtomicU64::new(0);
+/// While `TRACE` is on (the steady state of a training run), [`observe`] captures each
+/// counted allocation's backtrace and sorts it: matrixmultiply's packing buffer (see below) or
+/// anything else, keeping the first few of the latter to print.
 static TRACE: AtomicBool = AtomicBool::new(false);
 /// Steady-state allocations made by `matrixmultiply::gemm::make_packing_buffer`.
 static PACKING: AtomicU64 = AtomicU64::new(0);
@@ -61,20 +56,12 @@ const PACKING_FRAMES: [&str; 2] = [
     "matrixmultiply::gemm::gemm_loop",
 ];
 
-thread_local! {
-    /// Set while the allocator itself captures a backtrace (which allocates).
-    static IN_TRACE: Cell<bool> = const { Cell::new(false) };
-}
-
-fn record(kind: &str, size: usize) {
-    if IN_TRACE.with(Cell::get) {
-        return; // the tracer's own allocations are not the model's
-    }
-    ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+/// The allocator's observer: sees every counted allocation (its own allocations, formatting
+/// the backtrace, are neither counted nor observed).
+fn observe(kind: &'static str, size: usize) {
     if !TRACE.load(Ordering::Relaxed) {
         return;
     }
-    IN_TRACE.with(|t| t.set(true));
     let trace = Backtrace::force_capture().to_string();
     if PACKING_FRAMES.iter().any(|f| trace.contains(f)) {
         PACKING.fetch_add(1, Ordering::Relaxed);
@@ -86,12 +73,11 @@ fn record(kind: &str, size: usize) {
             traces.push(format!("{kind} of {size} bytes at:\n{}", trim(&trace)));
         }
     }
-    IN_TRACE.with(|t| t.set(false));
 }
 
 /// The frames of a backtrace from the allocating call up to `fit`: the frames of the capture
-/// itself and of this allocator (up to `record` and the `GlobalAlloc` method after it) are
-/// left out, and so are the standard library's when their full paths are known (with
+/// itself, of [`observe`] and of the allocator (up to the last `test_support::alloc` frame)
+/// are left out, and so are the standard library's when their full paths are known (with
 /// line-tables-only debug info, inlined frames carry short names only).
 fn trim(trace: &str) -> String {
     let names: Vec<&str> = trace
@@ -99,12 +85,12 @@ fn trim(trace: &str) -> String {
         .filter_map(|line| line.trim_start().split_once(": ").map(|(_, name)| name))
         .filter(|name| !name.starts_with("at "))
         .collect();
-    let after_record = names
+    let after_allocator = names
         .iter()
-        .position(|name| name.ends_with("record"))
-        .map_or(0, |i| i + 2); // `record`, then `Counting`'s alloc/alloc_zeroed/realloc
+        .rposition(|name| name.contains("test_support::alloc"))
+        .map_or(0, |i| i + 1);
     let mut out = Vec::new();
-    for name in names.into_iter().skip(after_record) {
+    for name in names.into_iter().skip(after_allocator) {
         if ["std::", "core::", "alloc::", "<alloc::", "__rustc"]
             .iter()
             .any(|p| name.starts_with(p))
@@ -117,26 +103,6 @@ fn trim(trace: &str) -> String {
         }
     }
     out.join("\n")
-}
-
-// SAFETY: every call is forwarded unchanged to the system allocator; counting and tracing only
-// observe it (tracing re-enters the allocator, guarded by IN_TRACE, to format its backtrace).
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        record("alloc", layout.size());
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        record("alloc_zeroed", layout.size());
-        unsafe { System.alloc_zeroed(layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        record("realloc", new_size);
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) }
-    }
 }
 
 #[global_allocator]
@@ -152,7 +118,7 @@ struct Step {
 
 fn counters() -> Step {
     Step {
-        all: ALLOCATIONS.load(Ordering::SeqCst),
+        all: count() as u64,
         packing: PACKING.load(Ordering::SeqCst),
         other: OTHER.load(Ordering::SeqCst),
     }
@@ -286,6 +252,10 @@ fn steady_state_allocations(
 fn a_training_step_of_the_tutorial_model_allocates_nothing_but_matmul_packing_buffers() {
     // Returns once the helper thread (if any) is up and has run this job.
     speed::parallel::run_on_helper(|| ());
+    // Every thread counts (this binary holds this one test), each allocation traced once
+    // the steady state begins.
+    count_every_thread();
+    set_observer(observe).expect("the only observer of this binary");
     // The check itself can fail: a callback that allocates once per batch is caught, and named.
     let (steps, traces) = steady_state_allocations(0, Some(&mut AllocatesPerBatch(None)));
     assert!(

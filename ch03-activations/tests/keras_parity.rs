@@ -8,45 +8,33 @@
 use ch03_activations::{Activation, Float};
 use ndarray::{Array1, Array2};
 use serde_json::Value;
+use test_support::{Tol, close, fixture};
 
-const FIXTURE: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../testdata/keras2_parity.json"
-);
+/// Values: what float32 arithmetic allows.
+const VALUE: Tol = Tol {
+    rel: 1e-6,
+    abs: 1e-7,
+};
 
-fn fixture() -> Value {
-    let text = std::fs::read_to_string(FIXTURE)
-        .unwrap_or_else(|e| panic!("cannot read the parity fixture {FIXTURE}: {e}"));
-    serde_json::from_str(&text).expect("the parity fixture is valid JSON")
-}
+/// Derivatives: 1e-6 absolute more than the values.
+const DERIVATIVE: Tol = Tol {
+    rel: 1e-6,
+    abs: 1e-7 + 1e-6,
+};
 
 fn vector(v: &Value) -> Vec<f64> {
-    v.as_array()
-        .expect("a JSON array")
-        .iter()
-        .map(|x| x.as_f64().expect("a number"))
-        .collect()
+    fixture::vec_f64(v, "a list of numbers").unwrap()
 }
 
 fn matrix(v: &Value) -> Array2<f64> {
-    let rows: Vec<Vec<f64>> = v.as_array().expect("rows").iter().map(vector).collect();
-    let (n, d) = (rows.len(), rows[0].len());
-    Array2::from_shape_vec((n, d), rows.concat()).expect("rectangular rows")
-}
-
-fn value_tol(want: f64) -> f64 {
-    1e-6 * want.abs() + 1e-7
-}
-
-fn derivative_tol(want: f64) -> f64 {
-    value_tol(want) + 1e-6
+    fixture::matrix_f64(v, "a list of rows").unwrap()
 }
 
 /// Checks `value`, `derivative`, `forward` and `backward` (with dy = 1) of every
 /// element-wise activation in `section` (`activations` or `activations_edge`) in type `A`.
 /// Returns how many activations were checked.
 fn check_elementwise<A: Float>(section: &str) -> usize {
-    let fx = fixture();
+    let fx = fixture::keras2_parity();
     let sec = &fx[section];
     // The fixture's inputs are float32 values; rounding them to A is exact for f32 and f64.
     let x: Vec<A> = vector(&sec["x"]).into_iter().map(A::of).collect();
@@ -75,10 +63,10 @@ fn check_elementwise<A: Float>(section: &str) -> usize {
         let dx = act.backward(&xs, &y, &Array2::from_elem(xs.raw_dim(), A::one()));
         for (i, &xi) in x.iter().enumerate() {
             let (v, d) = (act.value(xi).as_f64(), act.derivative(xi).as_f64());
-            if (v - want_y[i]).abs() > value_tol(want_y[i]) {
+            if !close(v, want_y[i], VALUE) {
                 failures.push(format!("{name}({xi}) = {v}, TensorFlow {}", want_y[i]));
             }
-            if (d - want_d[i]).abs() > derivative_tol(want_d[i]) {
+            if !close(d, want_d[i], DERIVATIVE) {
                 failures.push(format!("{name}'({xi}) = {d}, TensorFlow {}", want_d[i]));
             }
             // The batch paths compute exactly what the scalar ones do.
@@ -123,7 +111,7 @@ fn kinks_and_extremes_match_tensorflow_f64() {
 }
 
 fn check_softmax<A: Float>() {
-    let fx = fixture();
+    let fx = fixture::keras2_parity();
     let case = &fx["activations"]["by_name"]["softmax"];
     let x = matrix(&case["x2d"]).mapv(A::of);
     let want = matrix(&case["y2d"]);
@@ -132,21 +120,25 @@ fn check_softmax<A: Float>() {
     assert_eq!(got.dim(), want.dim());
     for ((i, j), &w) in want.indexed_iter() {
         let g = got[[i, j]].as_f64();
-        assert!(
-            (g - w).abs() <= value_tol(w),
-            "softmax[{i},{j}] = {g}, TensorFlow {w}"
-        );
+        assert!(close(g, w, VALUE), "softmax[{i},{j}] = {g}, TensorFlow {w}");
     }
     // The book's function agrees with the Keras one, row by row.
     let book = ch03_activations::softmax(&x);
     for (a, b) in book.iter().zip(got.iter()) {
-        assert!((a.as_f64() - b.as_f64()).abs() <= 1e-7 * b.as_f64().abs().max(1e-30) + 1e-12);
+        assert!(close(
+            a.as_f64(),
+            b.as_f64(),
+            Tol {
+                rel: 1e-7,
+                abs: 1e-12
+            }
+        ));
     }
     // A single row through the book's vector form gives the same as the batch form.
     let row: Array1<A> = x.row(2).to_owned();
     let y_row = ch03_activations::softmax(&row);
     for (j, &w) in want.row(2).iter().enumerate() {
-        assert!((y_row[j].as_f64() - w).abs() <= value_tol(w));
+        assert!(close(y_row[j].as_f64(), w, VALUE));
     }
 }
 

@@ -1,51 +1,21 @@
 //! `forward_into` and `backward_into` sit on keras-lite's training hot path: they must not
 //! allocate. A counting global allocator checks every activation in f32 and f64.
 //!
-//! It counts the allocations of the calling thread only, and that is all the work: the
-//! activations run on the thread that calls them (ch03 starts no threads; the two-core
-//! matrix products come in ch05). Counting per thread keeps out what the other tests of this
-//! binary, running at the same time, allocate; so the count holds with `DLFS_THREADS=1`, a
-//! busy machine, or `cargo test -p ch03-activations` alone.
+//! The allocator is `test_support::alloc`'s. It counts the allocations of the test's thread
+//! only, and that is all the work: the activations run on the thread that calls them (ch03
+//! starts no threads; the two-core matrix products come in ch05). The other threads of the
+//! harness are not counted, and the tests take turns (`start`), so the count holds with
+//! `DLFS_THREADS=1`, a busy machine, or `cargo test -p ch03-activations` alone.
 
 use ch03_activations::{Activation, Float};
 use ndarray::Array2;
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
-
-struct Counting;
-
-thread_local! {
-    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
-}
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.with(|n| n.set(n.get() + 1));
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.with(|n| n.set(n.get() + 1));
-        unsafe { System.alloc_zeroed(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        ALLOCATIONS.with(|n| n.set(n.get() + 1));
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
+use test_support::alloc::{Counting, allocations, start};
 
 #[global_allocator]
 static GLOBAL: Counting = Counting;
 
-fn allocations_during(f: impl FnOnce()) -> usize {
-    let before = ALLOCATIONS.with(Cell::get);
-    f();
-    ALLOCATIONS.with(Cell::get) - before
-}
-
 fn check<A: Float>() {
+    let _turn = start();
     let x = Array2::from_shape_fn((32, 10), |(i, j)| {
         A::of((i as f64 - 16.0) * 0.3 + j as f64 * 0.1)
     });
@@ -60,7 +30,7 @@ fn check<A: Float>() {
     });
     acts.push(Activation::Gelu { approximate: true });
     for act in acts {
-        let n = allocations_during(|| {
+        let n = allocations(|| {
             act.forward_into(&x, &mut y);
             act.backward_into(&x, &y, &dy, &mut dx);
         });
@@ -76,7 +46,7 @@ fn check<A: Float>() {
         );
     }
     // the counter does count: an allocating call is seen
-    assert!(allocations_during(|| drop(Activation::Sigmoid.forward(&x))) > 0);
+    assert!(allocations(|| drop(Activation::Sigmoid.forward(&x))) > 0);
 }
 
 #[test]

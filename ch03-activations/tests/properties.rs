@@ -10,13 +10,11 @@
 use ch03_activations::{Activation, Float, sigmoid, softmax};
 use ndarray::{Array1, Array2};
 use proptest::prelude::*;
+use test_support::strategies::matrix_of_any_shape;
 
 /// A batch of 1-5 rows of 1-12 values in [-lim, lim].
 fn batch(lim: f64) -> impl Strategy<Value = Array2<f64>> {
-    (1usize..=5, 1usize..=12).prop_flat_map(move |(n, d)| {
-        prop::collection::vec(-lim..lim, n * d)
-            .prop_map(move |v| Array2::from_shape_vec((n, d), v).unwrap())
-    })
+    matrix_of_any_shape(1usize..=5, 1usize..=12, -lim, lim)
 }
 
 fn softmax_act() -> Activation {

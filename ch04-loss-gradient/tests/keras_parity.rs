@@ -9,46 +9,21 @@ use ch04_loss_gradient::{Labels, Loss, LossError};
 use ndarray::{Array1, Array2};
 use serde_json::Value;
 use std::collections::BTreeSet;
+use test_support::{Tol, assert_all_close, close, fixture};
 
-const FIXTURE: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../testdata/keras2_parity.json"
-);
-
-fn fixture() -> Value {
-    let text = std::fs::read_to_string(FIXTURE).expect("read testdata/keras2_parity.json");
-    serde_json::from_str(&text).expect("parse the fixture")
-}
+/// The fixture's tolerance for losses: what float32 arithmetic allows.
+const LOSS: Tol = Tol {
+    rel: 1e-6,
+    abs: 1e-7,
+};
 
 fn vec_f32(v: &Value) -> Vec<f32> {
-    v.as_array()
-        .expect("a list of numbers")
-        .iter()
-        .map(|x| x.as_f64().expect("a number") as f32)
-        .collect()
+    fixture::vec_f32(v, "a list of numbers").unwrap()
 }
 
 /// A list of rows as (N, D); a flat list of scalars as a column (N, 1).
 fn matrix(v: &Value) -> Array2<f32> {
-    let rows = v.as_array().expect("a list");
-    if rows.first().is_some_and(Value::is_array) {
-        let data: Vec<Vec<f32>> = rows.iter().map(vec_f32).collect();
-        let d = data[0].len();
-        Array2::from_shape_vec((data.len(), d), data.concat()).expect("rectangular rows")
-    } else {
-        Array2::from_shape_vec((rows.len(), 1), vec_f32(v)).expect("a column")
-    }
-}
-
-fn close(got: f32, want: f32) -> bool {
-    (got - want).abs() <= 1e-6 * want.abs() + 1e-7
-}
-
-fn assert_all_close(what: &str, got: &[f32], want: &[f32]) {
-    assert_eq!(got.len(), want.len(), "{what}: length");
-    for (i, (&g, &w)) in got.iter().zip(want).enumerate() {
-        assert!(close(g, w), "{what}[{i}]: got {g:e}, TensorFlow {w:e}");
-    }
+    fixture::samples_f32(v, "a matrix").unwrap()
 }
 
 /// The loss a fixture key names: a Keras name, or one of the three configured cases.
@@ -90,7 +65,7 @@ fn per_sample(loss: &Loss, case: &Value) -> Result<Array1<f32>, LossError> {
 
 #[test]
 fn every_loss_per_sample_mean_and_weighted_mean_match_tensorflow() {
-    let fx = fixture();
+    let fx = fixture::keras2_parity();
     let cases = fx["losses"].as_object().expect("losses");
     let mut seen = BTreeSet::new();
     for (key, case) in cases {
@@ -99,14 +74,15 @@ fn every_loss_per_sample_mean_and_weighted_mean_match_tensorflow() {
         let got = per_sample(&loss, case).unwrap_or_else(|e| panic!("{key}: {e}"));
         assert_all_close(
             &format!("{key} per_sample"),
-            got.as_slice().unwrap(),
-            &vec_f32(&case["per_sample"]),
+            &got,
+            vec_f32(&case["per_sample"]),
+            LOSS,
         );
         if let Some(mean) = case.get("mean") {
             let want = mean.as_f64().unwrap() as f32;
             let got = ch04_loss_gradient::reduce(&got, None);
             assert!(
-                close(got, want),
+                close(got.into(), want.into(), LOSS),
                 "{key} mean: got {got:e}, TensorFlow {want:e}"
             );
         }
@@ -115,7 +91,7 @@ fn every_loss_per_sample_mean_and_weighted_mean_match_tensorflow() {
             let w = Array1::from(vec_f32(&case["sample_weight"]));
             let got = ch04_loss_gradient::reduce(&got, Some(&w));
             assert!(
-                close(got, want),
+                close(got.into(), want.into(), LOSS),
                 "{key} weighted_mean: got {got:e}, TensorFlow {want:e}"
             );
         }
@@ -144,7 +120,7 @@ fn every_loss_per_sample_mean_and_weighted_mean_match_tensorflow() {
 
 #[test]
 fn compute_reduces_with_sample_weights_like_keras() {
-    let fx = fixture();
+    let fx = fixture::keras2_parity();
     for (key, case) in fx["losses"].as_object().unwrap() {
         let (Some(mean), Some(weighted)) = (case.get("mean"), case.get("weighted_mean")) else {
             continue;
@@ -157,11 +133,14 @@ fn compute_reduces_with_sample_weights_like_keras() {
         let labels = Labels::Dense(y_true.view());
         let got = loss.compute(labels, &y_pred, None).unwrap();
         let want = mean.as_f64().unwrap() as f32;
-        assert!(close(got, want), "{key} compute: {got:e} vs {want:e}");
+        assert!(
+            close(got.into(), want.into(), LOSS),
+            "{key} compute: {got:e} vs {want:e}"
+        );
         let got = loss.compute(labels, &y_pred, Some(&w)).unwrap();
         let want = weighted.as_f64().unwrap() as f32;
         assert!(
-            close(got, want),
+            close(got.into(), want.into(), LOSS),
             "{key} compute weighted: {got:e} vs {want:e}"
         );
     }
@@ -169,7 +148,7 @@ fn compute_reduces_with_sample_weights_like_keras() {
 
 #[test]
 fn edge_cases_where_epsilon_and_clipping_decide_match_tensorflow() {
-    let fx = fixture();
+    let fx = fixture::keras2_parity();
     let edges = fx["losses_edge"].as_array().expect("losses_edge");
     assert!(!edges.is_empty());
     for case in edges {
@@ -181,8 +160,9 @@ fn edge_cases_where_epsilon_and_clipping_decide_match_tensorflow() {
                 "edge {key} (y_true {}, y_pred {})",
                 case["y_true"], case["y_pred"]
             ),
-            got.as_slice().unwrap(),
-            &vec_f32(&case["per_sample"]),
+            &got,
+            vec_f32(&case["per_sample"]),
+            LOSS,
         );
     }
 }
@@ -191,7 +171,7 @@ fn edge_cases_where_epsilon_and_clipping_decide_match_tensorflow() {
 fn f64_agrees_with_the_f32_fixture() {
     // The same formulas in f64 land within float32 rounding of TensorFlow's float32 values
     // (the edges are excluded: there eps = 1e-7 meets f32's own rounding on purpose).
-    let fx = fixture();
+    let fx = fixture::keras2_parity();
     for (key, case) in fx["losses"].as_object().unwrap() {
         let loss = loss_for_key(key);
         let y_pred = matrix(&case["y_pred"]).mapv(f64::from);
@@ -199,12 +179,14 @@ fn f64_agrees_with_the_f32_fixture() {
         let got = loss
             .per_sample(Labels::Dense(y_true.view()), &y_pred)
             .unwrap();
-        for (g, w) in got.iter().zip(vec_f32(&case["per_sample"])) {
-            let w = f64::from(w);
-            assert!(
-                (g - w).abs() <= 1e-5 * w.abs() + 1e-6,
-                "{key} f64: {g} vs {w}"
-            );
-        }
+        assert_all_close(
+            &format!("{key} f64"),
+            &got,
+            vec_f32(&case["per_sample"]),
+            Tol {
+                rel: 1e-5,
+                abs: 1e-6,
+            },
+        );
     }
 }

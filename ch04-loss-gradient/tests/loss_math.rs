@@ -4,7 +4,8 @@
 
 use ch03_activations::Activation;
 use ch04_loss_gradient::{Labels, Loss};
-use ndarray::{Array1, Array2, array};
+use ndarray::{Array2, array};
+use test_support::{Tol, all_close};
 
 fn logits() -> Array2<f64> {
     array![
@@ -12,12 +13,6 @@ fn logits() -> Array2<f64> {
         [-0.5, 0.4, 0.0, 1.5],
         [1.0, 1.0, -2.0, 0.7]
     ]
-}
-
-fn close(a: &Array1<f64>, b: &Array1<f64>, tol: f64) -> bool {
-    a.iter()
-        .zip(b)
-        .all(|(x, y)| (x - y).abs() <= tol * (1.0 + y.abs()))
 }
 
 #[test]
@@ -43,7 +38,7 @@ fn categorical_from_logits_equals_crossentropy_of_the_softmax() {
         .per_sample(Labels::Dense(t.view()), &p)
         .unwrap();
         assert!(
-            close(&from_logits, &from_probs, 1e-6),
+            all_close(&from_logits, &from_probs, Tol::both(1e-6)),
             "{from_logits} {from_probs}"
         );
     }
@@ -54,7 +49,7 @@ fn categorical_from_logits_equals_crossentropy_of_the_softmax() {
     let sparse_probs = Loss::SparseCategoricalCrossentropy { from_logits: false }
         .per_sample(Labels::Sparse(classes.view()), &p)
         .unwrap();
-    assert!(close(&sparse_logits, &sparse_probs, 1e-6));
+    assert!(all_close(&sparse_logits, &sparse_probs, Tol::both(1e-6)));
     // And -ln(softmax) at the label, directly.
     for (i, &c) in classes.iter().enumerate() {
         assert!((sparse_logits[i] + p[[i, c]].ln()).abs() < 1e-12);
@@ -83,7 +78,7 @@ fn binary_from_logits_equals_crossentropy_of_the_sigmoid() {
         }
         .per_sample(Labels::Dense(t.view()), &p)
         .unwrap();
-        assert!(close(&a, &b, 1e-6), "{a} {b}");
+        assert!(all_close(&a, &b, Tol::both(1e-6)), "{a} {b}");
     }
     // Large logits stay finite and exact: z = 800 with t = 0 costs 800.
     let big = array![[800.0], [-800.0]];
@@ -115,7 +110,10 @@ fn binary_label_smoothing_pulls_labels_towards_one_half() {
     }
     .per_sample(Labels::Dense(by_hand.view()), &p)
     .unwrap();
-    assert!(close(&smoothed, &plain, 1e-15), "{smoothed} {plain}");
+    assert!(
+        all_close(&smoothed, &plain, Tol::both(1e-15)),
+        "{smoothed} {plain}"
+    );
 }
 
 #[test]

@@ -1,60 +1,22 @@
 //! `Loss::per_sample_into` and `reduce` allocate nothing: they run on every training step of
 //! keras-lite. A counting global allocator checks it for every loss and both kinds of labels.
 //!
-//! It counts the allocations of the calling thread only, and that is all the work: the
-//! losses of this chapter run on the thread that calls them (ch04 starts no threads; the
-//! two-core matrix products come in ch05). Counting per thread also keeps out whatever the
-//! test harness's other threads allocate meanwhile (a global counter relied on this binary
-//! holding a single test), so the count holds with `DLFS_THREADS=1` or a busy machine.
+//! The allocator is `test_support::alloc`'s. It counts the allocations of the test's thread
+//! only, and that is all the work: the losses of this chapter run on the thread that calls
+//! them (ch04 starts no threads; the two-core matrix products come in ch05). Whatever the
+//! test harness's other threads allocate meanwhile is not counted, so the count holds with
+//! `DLFS_THREADS=1` or a busy machine.
 
 use ch04_loss_gradient::{LOSS_NAMES, Labels, Loss, reduce};
 use ndarray::{Array1, Array2};
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
-
-struct Counting;
-
-thread_local! {
-    /// Allocations and reallocations made by this thread.
-    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
-}
-
-fn record() {
-    let _ = ALLOCATIONS.try_with(|n| n.set(n.get() + 1));
-}
-
-/// This thread's count so far.
-fn allocations() -> usize {
-    ALLOCATIONS.with(Cell::get)
-}
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        record();
-        // SAFETY: forwarded unchanged to the system allocator.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        record();
-        // SAFETY: forwarded unchanged to the system allocator.
-        unsafe { System.alloc_zeroed(layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        record();
-        // SAFETY: forwarded unchanged to the system allocator.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: `ptr` came from `System.alloc` with this layout.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
+use test_support::alloc::{Counting, count, start};
 
 #[global_allocator]
 static GLOBAL: Counting = Counting;
 
 #[test]
 fn per_sample_into_and_reduce_allocate_nothing() {
+    let _turn = start();
     let (n, d) = (32, 10);
     let y_pred = Array2::from_shape_fn((n, d), |(i, j)| ((i * 7 + j * 3) % 11) as f32 / 11.0);
     let one_hot = Array2::from_shape_fn((n, d), |(i, j)| f32::from(j == i % d));
@@ -62,9 +24,9 @@ fn per_sample_into_and_reduce_allocate_nothing() {
     let weights = Array1::from_elem(n, 0.5_f32);
     let mut out = Array1::<f32>::zeros(n);
     // The counter sees allocations (so a zero difference below means something).
-    let before = allocations();
+    let before = count();
     let probe = std::hint::black_box(vec![1_u8; 16]);
-    assert!(allocations() > before);
+    assert!(count() > before);
     drop(probe);
     let mut losses: Vec<Loss> = LOSS_NAMES.iter().map(|(_, l)| *l).collect();
     losses.push(Loss::CategoricalCrossentropy {
@@ -81,10 +43,10 @@ fn per_sample_into_and_reduce_allocate_nothing() {
             Loss::SparseCategoricalCrossentropy { .. } => Labels::Sparse(classes.view()),
             _ => Labels::Dense(one_hot.view()),
         };
-        let before = allocations();
+        let before = count();
         loss.per_sample_into(labels, &y_pred, &mut out).unwrap();
         let value = reduce(&out, Some(&weights));
-        let after = allocations();
+        let after = count();
         assert!(value.is_finite(), "{loss:?}");
         assert_eq!(after, before, "{loss:?} allocated {} times", after - before);
     }
@@ -93,8 +55,8 @@ fn per_sample_into_and_reduce_allocate_nothing() {
         from_logits: false,
         label_smoothing: 0.0,
     };
-    let before = allocations();
+    let before = count();
     cce.per_sample_into(Labels::Sparse(classes.view()), &y_pred, &mut out)
         .unwrap();
-    assert_eq!(allocations(), before);
+    assert_eq!(count(), before);
 }

@@ -3,12 +3,8 @@
 use ch04_loss_gradient::{Labels, Loss, cross_entropy_error, numerical_gradient};
 use ndarray::{Array1, Array2, ArrayRef1};
 use proptest::prelude::*;
-
-/// A random (N, D) matrix with entries in `lo..hi`.
-fn matrix(n: usize, d: usize, lo: f64, hi: f64) -> impl Strategy<Value = Array2<f64>> {
-    prop::collection::vec(lo..hi, n * d)
-        .prop_map(move |v| Array2::from_shape_vec((n, d), v).unwrap())
-}
+use test_support::one_hot;
+use test_support::strategies::matrix;
 
 /// A random batch of probability rows (N, D), some entries exactly 0.
 fn probabilities(n: usize, d: usize) -> impl Strategy<Value = Array2<f64>> {
@@ -28,11 +24,6 @@ fn probabilities(n: usize, d: usize) -> impl Strategy<Value = Array2<f64>> {
 
 /// A loss name, its labels, a prediction, and the perfect prediction for those labels.
 type Case<'a> = (&'a str, Labels<'a, f64>, &'a Array2<f64>, &'a Array2<f64>);
-
-/// One-hot rows (N, D) from class indices.
-fn one_hot(classes: &[usize], d: usize) -> Array2<f64> {
-    Array2::from_shape_fn((classes.len(), d), |(i, j)| f64::from(classes[i] == j))
-}
 
 proptest! {
     /// For f(x) = x^T A x + b^T x the central difference is exact up to rounding: the
@@ -127,7 +118,7 @@ proptest! {
         for (i, &c) in classes.iter().enumerate() {
             zeroed[[i, c]] = 0.0;
         }
-        let t = one_hot(&classes, 5);
+        let t: Array2<f64> = one_hot(&classes, 5);
         for p in [&probs, &zeroed] {
             let book = cross_entropy_error(p, &idx).unwrap();
             prop_assert!(book.is_finite() && book >= 0.0, "book {}", book);

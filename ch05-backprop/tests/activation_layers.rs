@@ -4,8 +4,8 @@
 use ch03_activations::Activation;
 use ch05_backprop::gradient_check::{LayerObjective, check};
 use ch05_backprop::{ActivationLayer, Layer, Mode, Relu, Sigmoid};
-use ndarray::Array2;
 use proptest::prelude::*;
+use test_support::strategies::matrix;
 
 const TOL: f64 = 1e-6;
 
@@ -54,11 +54,6 @@ fn away_from(x: f64, kinks: &[f64], margin: f64) -> f64 {
         }
     }
     x
-}
-
-fn matrix(n: usize, d: usize, lo: f64, hi: f64) -> impl Strategy<Value = Array2<f64>> {
-    prop::collection::vec(lo..hi, n * d)
-        .prop_map(move |v| Array2::from_shape_vec((n, d), v).unwrap())
 }
 
 proptest! {

@@ -6,18 +6,13 @@ use ch05_backprop::gradient_check::{Differentiable, LayerObjective, check};
 use ch05_backprop::{Affine, Layer, Mode, ParamMut, Relu, Sigmoid, SoftmaxWithLoss};
 use ndarray::{Array1, Array2, array};
 use proptest::prelude::*;
+use test_support::strategies::matrix;
 
 const TOL: f64 = 1e-6;
 
-/// A matrix of the given shape with entries in [-2, 2].
-fn matrix(rows: usize, cols: usize) -> impl Strategy<Value = Array2<f64>> {
-    prop::collection::vec(-2.0..2.0f64, rows * cols)
-        .prop_map(move |v| Array2::from_shape_vec((rows, cols), v).unwrap())
-}
-
 /// A matrix with entries in [-2, -0.05] or [0.05, 2]: at least 50 steps h from ReLU's kink.
 fn matrix_off_zero(rows: usize, cols: usize) -> impl Strategy<Value = Array2<f64>> {
-    matrix(rows, cols).prop_map(|m| {
+    matrix(rows, cols, -2.0, 2.0).prop_map(|m| {
         m.mapv(|v| {
             if v.abs() < 0.05 {
                 v.signum() * 0.05 + v
@@ -31,10 +26,10 @@ fn matrix_off_zero(rows: usize, cols: usize) -> impl Strategy<Value = Array2<f64
 fn affine_case() -> impl Strategy<Value = (Array2<f64>, Array1<f64>, Array2<f64>, Array2<f64>)> {
     (1usize..5, 1usize..6, 1usize..5).prop_flat_map(|(n, d_in, d_out)| {
         (
-            matrix(d_in, d_out),
-            matrix(1, d_out).prop_map(|m| m.row(0).to_owned()),
-            matrix(n, d_in),
-            matrix(n, d_out),
+            matrix(d_in, d_out, -2.0, 2.0),
+            matrix(1, d_out, -2.0, 2.0).prop_map(|m| m.row(0).to_owned()),
+            matrix(n, d_in, -2.0, 2.0),
+            matrix(n, d_out, -2.0, 2.0),
         )
     })
 }
@@ -63,7 +58,7 @@ proptest! {
 
     #[test]
     fn relu_gradient_matches_away_from_the_kink(
-        (x, dout) in (1usize..5, 1usize..7).prop_flat_map(|(n, d)| (matrix_off_zero(n, d), matrix(n, d)))
+        (x, dout) in (1usize..5, 1usize..7).prop_flat_map(|(n, d)| (matrix_off_zero(n, d), matrix(n, d, -2.0, 2.0)))
     ) {
         let report = check(&mut LayerObjective::new(Relu::new(), x, dout));
         prop_assert!(report.ensure_below(TOL).is_ok(), "{}", report);
@@ -71,7 +66,7 @@ proptest! {
 
     #[test]
     fn sigmoid_gradient_matches(
-        (x, dout) in (1usize..5, 1usize..7).prop_flat_map(|(n, d)| (matrix(n, d).prop_map(|m| m * 2.0), matrix(n, d)))
+        (x, dout) in (1usize..5, 1usize..7).prop_flat_map(|(n, d)| (matrix(n, d, -2.0, 2.0).prop_map(|m| m * 2.0), matrix(n, d, -2.0, 2.0)))
     ) {
         let report = check(&mut LayerObjective::new(Sigmoid::new(), x, dout));
         prop_assert!(report.ensure_below(TOL).is_ok(), "{}", report);
@@ -80,7 +75,7 @@ proptest! {
     #[test]
     fn softmax_with_loss_gradient_matches_for_class_indices(
         (z, labels, weights, smoothing) in (1usize..6, 2usize..6).prop_flat_map(|(n, c)| (
-            matrix(n, c).prop_map(|m| m * 2.0),
+            matrix(n, c, -2.0, 2.0).prop_map(|m| m * 2.0),
             prop::collection::vec(0..c, n),
             prop::option::of(prop::collection::vec(0.1..3.0f64, n)),
             prop_oneof![Just(0.0), 0.0..0.3f64],
@@ -101,9 +96,9 @@ proptest! {
     #[test]
     fn softmax_with_loss_gradient_matches_for_dense_targets(
         (z, t, weights, smoothing) in (1usize..6, 2usize..6).prop_flat_map(|(n, c)| (
-            matrix(n, c).prop_map(|m| m * 2.0),
+            matrix(n, c, -2.0, 2.0).prop_map(|m| m * 2.0),
             // any non-negative targets: the gradient y * sum(t) - t holds beyond one-hot rows
-            matrix(n, c).prop_map(|m| m.mapv(f64::abs)),
+            matrix(n, c, -2.0, 2.0).prop_map(|m| m.mapv(f64::abs)),
             prop::option::of(prop::collection::vec(0.1..3.0f64, n)),
             prop_oneof![Just(0.0), 0.0..0.3f64],
         ))

@@ -8,6 +8,8 @@ use ch05_backprop::gradient_check::{LossObjective, check};
 use ch05_backprop::{SoftmaxWithLoss, loss_gradient};
 use ndarray::{Array1, Array2, array};
 use proptest::prelude::*;
+use test_support::one_hot;
+use test_support::strategies::matrix;
 
 const TOL: f64 = 1e-6;
 
@@ -41,11 +43,6 @@ fn run(case: Case) -> Result<(), TestCaseError> {
 
 fn shape() -> impl Strategy<Value = (usize, usize)> {
     (1usize..5, 1usize..6)
-}
-
-fn matrix(n: usize, d: usize, lo: f64, hi: f64) -> impl Strategy<Value = Array2<f64>> {
-    prop::collection::vec(lo..hi, n * d)
-        .prop_map(move |v| Array2::from_shape_vec((n, d), v).unwrap())
 }
 
 fn weights(n: usize) -> impl Strategy<Value = Option<Array1<f64>>> {
@@ -88,14 +85,6 @@ fn dense(
             weights(n),
         )
     })
-}
-
-fn one_hot(labels: &[usize], d: usize) -> Array2<f64> {
-    let mut t = Array2::zeros((labels.len(), d));
-    for (i, &k) in labels.iter().enumerate() {
-        t[[i, k]] = 1.0;
-    }
-    t
 }
 
 /// Class indices, their one-hot rows, a prediction and weights (at least 2 classes).

@@ -2,25 +2,32 @@
 //! `forward_into`/`backward_into`, the fused softmax + cross-entropy, `loss_gradient`, and a
 //! whole `TwoLayerNet` training step.
 //!
-//! Counted by the allocator of `support/counting_alloc.rs`, whose documentation explains
-//! the counting: allocations of the test's thread *and* of the helper thread that may run
-//! half of a big matrix product, so the count does not depend on which thread ran what
-//! (`DLFS_THREADS=1`, a busy machine). The one allocation left is matrixmultiply's packing
-//! buffer, once per call of its gemm; each test demands exactly that many, so a single
-//! allocation of our own per step fails it.
-
-#[path = "support/counting_alloc.rs"]
-mod counting_alloc;
+//! Counted by `test_support::alloc`'s allocator, whose documentation explains the counting:
+//! allocations of the test's thread *and* of the helper thread that may run half of a big
+//! matrix product (marked by `run_on_helper(count_this_thread)`), so the count does not
+//! depend on which thread ran what (`DLFS_THREADS=1`, a busy machine). The one allocation
+//! left is matrixmultiply's packing buffer, once per call of its gemm; each test demands
+//! exactly that many, so a single allocation of our own per step fails it.
 
 use ch03_activations::Activation;
 use ch04_loss_gradient::{Labels, Loss};
+use speed::matmul::SPLIT_MIN_FLOPS;
+use speed::parallel::run_on_helper;
 use ch05_backprop::{
     ActivationLayer, Affine, Layer, Mode, Relu, Sigmoid, SoftmaxWithLoss, TwoLayerNet,
     loss_gradient,
 };
-use counting_alloc::{allocations, gemm_calls, start};
 use ndarray::{Array1, Array2};
 use rand::{SeedableRng, rngs::StdRng};
+use test_support::alloc::{Counting, allocations, count_this_thread, start};
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+/// The packing buffers of one product `(m, k) x (k, n)` through ch05's `matmul_into`.
+fn gemm_calls(m: usize, k: usize, n: usize) -> usize {
+    test_support::alloc::gemm_calls(SPLIT_MIN_FLOPS, m, k, n)
+}
 
 fn step<L: Layer<f32>>(
     layer: &mut L,
@@ -36,6 +43,7 @@ fn step<L: Layer<f32>>(
 #[test]
 fn layer_steps_allocate_nothing_once_shaped() {
     let _serial = start();
+    run_on_helper(count_this_thread); // the helper's share of the work counts too
     // The counter sees an allocation on the helper thread (when there is one).
     let on_helper = allocations(|| {
         speed::parallel::run_on_helper(|| drop(std::hint::black_box(Box::new(1u8))));
@@ -91,6 +99,7 @@ fn layer_steps_allocate_nothing_once_shaped() {
 #[test]
 fn losses_and_their_gradients_allocate_nothing_once_shaped() {
     let _serial = start();
+    run_on_helper(count_this_thread); // the helper's share of the work counts too
     let logits = Array2::from_shape_fn((32, 10), |(i, j)| ((i * 3 + j * 5) % 7) as f32 - 3.0);
     let labels = Array1::from_shape_fn(32, |i| i % 10);
     let weights = Array1::from_elem(32, 0.5f32);
@@ -122,6 +131,7 @@ fn losses_and_their_gradients_allocate_nothing_once_shaped() {
 #[test]
 fn a_two_layer_net_training_step_allocates_nothing_once_shaped() {
     let _serial = start();
+    run_on_helper(count_this_thread); // the helper's share of the work counts too
     let mut net =
         TwoLayerNet::<f32>::new(784, 50, 10, 0.01, &mut StdRng::seed_from_u64(0)).unwrap();
     let x = Array2::from_shape_fn((100, 784), |(i, j)| ((i + j) % 17) as f32 / 17.0);

@@ -5,6 +5,7 @@ use ch05_backprop::ParamMut;
 use ch06_optimizers_init::Optimizer;
 use ch06_optimizers_init::book::*;
 use ndarray::{ArrayD, arr1};
+use test_support::{Tol, assert_all_close};
 
 /// Runs `grads` through `opt` on one parameter starting at `w0`; returns w after each step.
 fn trajectory(opt: &mut dyn Optimizer<f64>, w0: &[f64], grads: &[&[f64]]) -> Vec<Vec<f64>> {
@@ -23,15 +24,10 @@ fn trajectory(opt: &mut dyn Optimizer<f64>, w0: &[f64], grads: &[&[f64]]) -> Vec
         .collect()
 }
 
+/// The trajectory `got` (parameters after each step) is `want` up to rounding: within
+/// `5e-13 * (1 + |want|)`, every step and every parameter.
 fn assert_close(got: &[Vec<f64>], want: &[Vec<f64>]) {
-    for (g, w) in got.iter().zip(want) {
-        for (a, b) in g.iter().zip(w) {
-            assert!(
-                (a - b).abs() <= 1e-12 * b.abs().max(1.0),
-                "got {got:?}, want {want:?}"
-            );
-        }
-    }
+    assert_all_close("trajectory", got.concat(), want.concat(), Tol::both(5e-13));
 }
 
 #[test]

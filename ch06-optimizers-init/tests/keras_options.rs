@@ -8,6 +8,7 @@ use ch06_optimizers_init::keras::*;
 use ch06_optimizers_init::{Optimizer, OptimizerError};
 use ndarray::{ArrayD, IxDyn, arr1};
 use proptest::prelude::*;
+use test_support::{Tol, assert_all_close};
 
 fn p<'a>(name: &'static str, w: &'a mut ArrayD<f64>, g: &'a mut ArrayD<f64>) -> ParamMut<'a, f64> {
     ParamMut {
@@ -21,12 +22,6 @@ fn vec1(v: &[f64]) -> ArrayD<f64> {
     arr1(v).into_dyn()
 }
 
-fn close(a: &ArrayD<f64>, b: &[f64]) {
-    for (x, y) in a.iter().zip(b) {
-        assert!((x - y).abs() < 1e-12, "{a} vs {b:?}");
-    }
-}
-
 #[test]
 fn clipnorm_rescales_each_gradient_to_the_norm() {
     // g = [3, 4] has norm 5; clipnorm 1 makes it [0.6, 0.8]; SGD lr 0.1 moves w by 0.1 g'.
@@ -36,11 +31,11 @@ fn clipnorm_rescales_each_gradient_to_the_norm() {
         .unwrap();
     let (mut w, mut g) = (vec1(&[0.0, 0.0]), vec1(&[3.0, 4.0]));
     opt.update(vec![p("W", &mut w, &mut g)]);
-    close(&w, &[-0.06, -0.08]);
+    assert_all_close("w", &w, [-0.06, -0.08], Tol::abs(1e-12));
     // A gradient already inside the norm is unchanged.
     let (mut w, mut g) = (vec1(&[0.0, 0.0]), vec1(&[0.3, 0.4]));
     opt.update(vec![p("W", &mut w, &mut g)]);
-    close(&w, &[-0.03, -0.04]);
+    assert_all_close("w", &w, [-0.03, -0.04], Tol::abs(1e-12));
 }
 
 #[test]
@@ -51,7 +46,7 @@ fn clipvalue_clamps_each_element() {
         .unwrap();
     let (mut w, mut g) = (vec1(&[0.0, 0.0, 0.0]), vec1(&[-2.0, 0.25, 7.0]));
     opt.update(vec![p("W", &mut w, &mut g)]);
-    close(&w, &[0.5, -0.25, -0.5]);
+    assert_all_close("w", &w, [0.5, -0.25, -0.5], Tol::abs(1e-12));
 }
 
 #[test]
@@ -66,14 +61,14 @@ fn global_clipnorm_scales_all_gradients_together() {
     let (mut w1, mut g1) = (vec1(&[0.0]), vec1(&[3.0]));
     let (mut w2, mut g2) = (vec1(&[0.0]), vec1(&[4.0]));
     opt.update(vec![p("W", &mut w1, &mut g1), p("b", &mut w2, &mut g2)]);
-    close(&w1, &[-0.6]);
-    close(&w2, &[-0.8]);
+    assert_all_close("w1", &w1, [-0.6], Tol::abs(1e-12));
+    assert_all_close("w2", &w2, [-0.8], Tol::abs(1e-12));
     // The visitor form: the norm is passed in before begin_step, nothing allocated.
     let (mut w1, mut g1) = (vec1(&[0.0]), vec1(&[3.0]));
     opt.set_global_norm(10.0);
     opt.begin_step();
     opt.update_param(0, p("W", &mut w1, &mut g1));
-    close(&w1, &[-0.3]);
+    assert_all_close("w1", &w1, [-0.3], Tol::abs(1e-12));
 }
 
 #[test]
@@ -121,8 +116,8 @@ fn weight_decay_shrinks_weights_before_the_step_and_respects_exclusions() {
     let (mut w, mut gw) = (vec1(&[2.0, -4.0]), vec1(&[0.0, 0.0]));
     let (mut b, mut gb) = (vec1(&[2.0]), vec1(&[0.0]));
     opt.update(vec![p("W", &mut w, &mut gw), p("b", &mut b, &mut gb)]);
-    close(&w, &[1.9, -3.8]);
-    close(&b, &[2.0]);
+    assert_all_close("w", &w, [1.9, -3.8], Tol::abs(1e-12));
+    assert_all_close("b", &b, [2.0], Tol::abs(1e-12));
 }
 
 #[test]

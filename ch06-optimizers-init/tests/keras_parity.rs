@@ -9,28 +9,20 @@ use ch06_optimizers_init::Optimizer;
 use ch06_optimizers_init::keras::*;
 use ndarray::{Array1, ArrayD};
 use serde_json::Value;
+use test_support::{Tol, fixture};
 
-fn fixture() -> Value {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../testdata/keras2_parity.json"
-    );
-    let text = std::fs::read_to_string(path).expect("read the parity fixture");
-    serde_json::from_str(&text).expect("parse the parity fixture")
-}
+/// The fixture README's tolerance for optimizer steps.
+const OPTIMIZER: Tol = Tol {
+    rel: 1e-5,
+    abs: 1e-6,
+};
 
 fn f32s(v: &Value) -> Vec<f32> {
-    v.as_array()
-        .expect("array")
-        .iter()
-        .map(|x| x.as_f64().expect("number") as f32)
-        .collect()
+    fixture::vec_f32(v, "a list of numbers").unwrap()
 }
 
 fn num(config: &Value, key: &str) -> f64 {
-    config[key]
-        .as_f64()
-        .unwrap_or_else(|| panic!("config.{key}"))
+    fixture::number(&config[key], &format!("config.{key}")).unwrap()
 }
 
 /// Builds the optimizer the fixture names, from its class and config, through the public
@@ -133,7 +125,7 @@ fn run(
         }]);
         for (&got, &want) in w.iter().zip(&f32s(want)) {
             let err = (got as f64 - want as f64).abs();
-            let tol = 1e-5 * (want as f64).abs() + 1e-6;
+            let tol = OPTIMIZER.bound(want as f64);
             worst_ratio = worst_ratio.max(err / tol);
             worst_abs = worst_abs.max(err);
             worst_ulps = worst_ulps
@@ -145,7 +137,7 @@ fn run(
 
 #[test]
 fn every_keras_optimizer_matches_tensorflow_trajectories() {
-    let fx = fixture();
+    let fx = fixture::keras2_parity();
     let o = &fx["optimizers"];
     let w0 = f32s(&o["w0"]);
     let by_name = o["by_name"].as_object().unwrap();

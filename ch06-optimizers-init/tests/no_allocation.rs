@@ -3,25 +3,32 @@
 //! `update_param` must not allocate at all, for every optimizer, with clipping and weight
 //! decay on.
 //!
-//! The allocator is ch05's `tests/support/counting_alloc.rs` (its documentation explains the
-//! counting): allocations of the test's thread *and* of the helper thread that may run half
-//! of Adam's update or of a big matrix product are counted together, so the count is the
+//! The allocator is `test_support::alloc`'s (its documentation explains the counting):
+//! allocations of the test's thread *and* of the helper thread that may run half of Adam's
+//! update or of a big matrix product are counted together, so the count is the
 //! same whichever thread did the work: with `DLFS_THREADS=1`, on a busy machine, or with the
 //! helper taking its share. (Counting the test's thread alone made this test flake: 8 or 10
 //! allocations a step, depending on the helper.)
 
-#[path = "../../ch05-backprop/tests/support/counting_alloc.rs"]
-mod counting_alloc;
-
 use ch04_loss_gradient::Labels;
 use ch05_backprop::ParamMut;
+use speed::matmul::SPLIT_MIN_FLOPS;
+use speed::parallel::run_on_helper;
 use ch06_optimizers_init::Optimizer;
 use ch06_optimizers_init::dropout::DropoutForm;
 use ch06_optimizers_init::keras::schedules::CosineDecay;
 use ch06_optimizers_init::keras::*;
 use ch06_optimizers_init::multi_layer_net::NetConfig;
-use counting_alloc::{allocations, gemm_calls, start};
 use ndarray::{Array1, Array2, ArrayD};
+use test_support::alloc::{Counting, allocations, count_this_thread, start};
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+/// The packing buffers of one product `(m, k) x (k, n)` through ch05's `matmul_into`.
+fn gemm_calls(m: usize, k: usize, n: usize) -> usize {
+    test_support::alloc::gemm_calls(SPLIT_MIN_FLOPS, m, k, n)
+}
 
 fn steps(opt: &mut dyn Optimizer<f32>, w: &mut [ArrayD<f32>], g: &mut [ArrayD<f32>], n: usize) {
     for _ in 0..n {
@@ -50,6 +57,7 @@ fn steps(opt: &mut dyn Optimizer<f32>, w: &mut [ArrayD<f32>], g: &mut [ArrayD<f3
 #[test]
 fn a_training_step_allocates_nothing_once_state_exists() {
     let _serial = start();
+    run_on_helper(count_this_thread); // the helper's share of the work counts too
     let schedule = CosineDecay::new(0.01, 100, 0.0).unwrap();
     let optimizers: Vec<Box<dyn Optimizer<f32>>> = vec![
         Box::new(

@@ -33,7 +33,7 @@
 use crate::im2col::{Conv2dGeometry, GeometryError, Padding, as_strided, as_strided_mut};
 use ch03_activations::Float;
 use ch05_backprop::Mode;
-use ch05_backprop::parallel::join;
+use speed::parallel::join;
 use ndarray::{Array4, ArrayRef4, ArrayView4, ArrayViewMut4};
 
 /// An error unless every window of `g` overlaps the input (padding smaller than the window).

@@ -14,13 +14,9 @@ use ch07_cnn::pooling::{
 use ch07_cnn::{Convolution, PoolKind, Pooling};
 use ndarray::{Array1, Array2, Array4, Zip, array};
 use proptest::prelude::*;
+use test_support::{Tol, arrays_close};
 
 const TOL: f64 = 1e-6;
-
-/// Same shape and every element within `tol`.
-fn close(a: &ndarray::ArrayRef4<f64>, b: &ndarray::ArrayRef4<f64>, tol: f64) -> bool {
-    a.shape() == b.shape() && Zip::from(a).and(b).all(|&x, &y| (x - y).abs() <= tol)
-}
 
 fn array4(shape: (usize, usize, usize, usize), values: Vec<f64>) -> Array4<f64> {
     Array4::from_shape_vec(shape, values).unwrap()
@@ -207,7 +203,7 @@ proptest! {
         let expected = direct_convolution(&x, &w, &b, &g);
         let mut conv = Convolution::new(w, b, stride, pad).unwrap();
         let out = conv.forward(&x, Mode::Eval).unwrap();
-        prop_assert!(close(&out, &expected, 1e-12), "{:?}\n{:?}", out, expected);
+        prop_assert!(arrays_close(&out, &expected, Tol::abs(1e-12)), "{:?}\n{:?}", out, expected);
     }
 
     /// Asymmetric padding and different strides per axis through the row functions, on
@@ -234,7 +230,7 @@ proptest! {
         // rows (N*OH*OW, FN) is NHWC memory of the output
         let out = rows.into_shape_with_order((n, g.out_h(), g.out_w(), fn_)).unwrap();
         let out = out.permuted_axes([0, 3, 1, 2]);
-        prop_assert!(close(&out, &expected, 1e-12));
+        prop_assert!(arrays_close(&out, &expected, Tol::abs(1e-12)));
     }
 
     #[test]
@@ -300,10 +296,10 @@ proptest! {
 
         avg_pool_forward_into(x.view(), &g, out1.view_mut()).unwrap();
         avg_pool_forward_into(xv, &g, out2.view_mut().permuted_axes([0, 3, 1, 2])).unwrap();
-        prop_assert!(close(&out2.view().permuted_axes([0, 3, 1, 2]), &out1, 1e-12));
+        prop_assert!(arrays_close(&out2.view().permuted_axes([0, 3, 1, 2]), &out1, Tol::abs(1e-12)));
         avg_pool_backward_into(dout.view(), &g, dx1.view_mut()).unwrap();
         avg_pool_backward_into(dout.view(), &g, dx2.view_mut().permuted_axes([0, 3, 1, 2])).unwrap();
-        prop_assert!(close(&dx2.view().permuted_axes([0, 3, 1, 2]), &dx1, 1e-12));
+        prop_assert!(arrays_close(&dx2.view().permuted_axes([0, 3, 1, 2]), &dx1, Tol::abs(1e-12)));
     }
 }
 

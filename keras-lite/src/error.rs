@@ -136,10 +136,6 @@ pub enum KerasError {
         #[source]
         source: std::io::Error,
     },
-
-    /// A parity fixture that does not have the documented format.
-    #[error("{0}")]
-    Fixture(String),
 }
 
 impl From<UnknownActivation> for KerasError {

@@ -98,7 +98,6 @@
 //! | [`data`] | what `x` and `y` may be, and their checks |
 //! | [`optimizers`] | optimizer lookup by name and from a Keras config |
 //! | [`initializers`], [`regularizers`], [`constraints`] | Dense's other arguments |
-//! | [`parity`] | the TensorFlow parity check (the `keras_parity` example and its test) |
 //! | [`backend`] | layer-name counters, the random seed |
 //! | [`sizes`] | the bound every shape and weight count is checked against when a model is built |
 //! | [`error`] | [`KerasError`] |
@@ -134,7 +133,6 @@ pub mod model_checkpoint;
 pub mod model_io;
 pub mod monitor;
 pub mod optimizers;
-pub mod parity;
 pub mod plots;
 pub mod progress;
 pub mod pyfmt;

@@ -17,6 +17,7 @@ use keras_lite::{
 };
 use ndarray::{Array1, Array2, Axis, s};
 use std::collections::HashMap;
+use test_support::one_hot;
 
 fn quiet<'a>() -> FitOptions<'a> {
     FitOptions {
@@ -254,7 +255,7 @@ fn accuracy_resolves_by_shape_and_keeps_the_given_key() {
     let h = model
         .fit(
             &x,
-            &one_hot(&y, 3),
+            &one_hot::<f32, _>(&y, 3),
             FitOptions {
                 epochs: 1,
                 ..quiet()
@@ -263,7 +264,9 @@ fn accuracy_resolves_by_shape_and_keeps_the_given_key() {
         .unwrap();
     assert!(h.get("acc").is_some(), "history key is the string given");
     // Categorical accuracy by hand on the final weights.
-    let r = model.evaluate(&x, &one_hot(&y, 3), eval_quiet()).unwrap();
+    let r = model
+        .evaluate(&x, &one_hot::<f32, _>(&y, 3), eval_quiet())
+        .unwrap();
     let p = model.predict(&x, predict_quiet()).unwrap();
     let hits = p
         .rows()
@@ -277,7 +280,7 @@ fn accuracy_resolves_by_shape_and_keeps_the_given_key() {
 #[test]
 fn more_metrics_mae_mse_top_k_and_losses_as_metrics() {
     let (x, y) = blobs(60, 6);
-    let t = one_hot(&y, 3);
+    let t = one_hot::<f32, _>(&y, 3);
     let mut model = small_model("softmax");
     model
         .compile(

@@ -2,19 +2,20 @@
 //! `testdata/keras2_cnn_parity.json` and the small CNN's whole fit, through the same code as
 //! `cargo run --example keras_parity -- testdata/keras2_cnn_parity.json`.
 
-const FIXTURE: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../testdata/keras2_cnn_parity.json"
-);
+// The example's checker itself (not every item of it is used here).
+#[allow(dead_code)]
+#[path = "../examples/keras_parity/parity.rs"]
+mod parity;
+
+use test_support::fixture::KERAS2_CNN_PARITY as FIXTURE;
 
 #[test]
 fn keras2_cnn_parity_fixture_within_tolerances() {
-    let report = keras_lite::parity::check_file(FIXTURE).expect("the fixture reads and runs");
+    let report = parity::check_file(FIXTURE).expect("the fixture reads and runs");
     let text = report.to_text();
     println!("{text}");
     assert!(report.all_passed(), "items past tolerance:\n{text}");
-    let json: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(FIXTURE).unwrap()).unwrap();
+    let json = test_support::fixture::read(FIXTURE).unwrap();
     // Every case was checked: 4 items per convolution, 2 per pooling case.
     let count = |group: &str| report.items.iter().filter(|i| i.group == group).count();
     assert_eq!(
@@ -33,8 +34,7 @@ fn keras2_cnn_parity_fixture_within_tolerances() {
 /// item, and nothing else fails.
 #[test]
 fn planted_errors_in_image_cases_are_caught() {
-    let text = std::fs::read_to_string(FIXTURE).unwrap();
-    let mut json: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let mut json = test_support::fixture::read(FIXTURE).unwrap();
     let bump = |v: &mut serde_json::Value, by: f64| {
         *v = serde_json::json!(v.as_f64().unwrap() + by);
     };
@@ -42,7 +42,7 @@ fn planted_errors_in_image_cases_are_caught() {
     bump(&mut json["pooling"][1]["dx"][0][0][0][0], 1e-3);
     bump(&mut json["cnn_fit"]["history"]["loss"][2], 1e-3);
     bump(&mut json["batch_norm_4d"]["moving_variance"][0], 1e-3);
-    let report = keras_lite::parity::check(&json).unwrap();
+    let report = parity::check(&json).unwrap();
     let failed: Vec<&str> = report.failures().map(|i| i.name.as_str()).collect();
     assert_eq!(failed.len(), 4, "{failed:?}");
     assert!(failed[0].starts_with("#1 ") && failed[0].ends_with("dkernel"));

@@ -9,6 +9,7 @@ use keras_lite::layers::{Dense, Flatten};
 use keras_lite::{EvaluateOptions, FitOptions, KerasError, NO_METRICS, PredictOptions, Sequential};
 use ndarray::{Array1, Array2, Array3};
 use std::collections::HashMap;
+use test_support::one_hot;
 
 fn quiet<'a>() -> FitOptions<'a> {
     FitOptions {
@@ -174,7 +175,7 @@ fn labels_of_the_wrong_kind_for_the_loss() {
     let (x, y) = blobs(10, 3);
     let mut sparse = compiled();
     let e = sparse
-        .fit(&x, &one_hot(&y, 3), quiet())
+        .fit(&x, &one_hot::<f32, _>(&y, 3), quiet())
         .unwrap_err()
         .to_string();
     assert!(

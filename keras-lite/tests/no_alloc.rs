@@ -8,84 +8,24 @@
 //! forward (`x W`) and two backward (`x^T dz`, `dz W^T`), minus the `dx` of the first Dense
 //! layer, which nothing needs. Models of 1, 2 and 3 Dense layers make 2, 5 and 8. A product
 //! of at least `SPLIT_MIN_FLOPS` is cut in two by ch05's `matmul_into` (two products, two
-//! buffers), whose second half runs on the `speed` crate's helper thread, or on the calling thread when the
+//! buffers), whose second half runs on ch05's helper thread, or on the calling thread when the
 //! helper is busy, switched off (`DLFS_THREADS=1`) or not scheduled in time.
 //!
 //! What is counted is therefore the training thread's allocations plus the helper thread's
-//! (`dlfs-helper`): the same number wherever the halves ran. The tests of this file take
-//! turns (one lock), so that the helper works for one of them at a time; the harness's own
-//! threads are not counted.
+//! (`test_support::alloc`'s allocator, the helper marked by `run_on_helper(count_this_thread)`):
+//! the same number wherever the halves ran. The tests of this file take turns (one lock), so
+//! that the helper works for one of them at a time; the harness's own threads are not counted.
 
 mod common;
 
 use ch04_loss_gradient::Loss;
+use speed::matmul::SPLIT_MIN_FLOPS;
 use common::*;
 use keras_lite::callbacks::Callback;
 use keras_lite::layers::{BatchNormalization, Dense, Dropout, Flatten};
 use keras_lite::{FitOptions, Logs, Result, Sequential};
-use speed::matmul::SPLIT_MIN_FLOPS;
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-
-struct Counting;
-
-const UNKNOWN: u8 = 0;
-const ASKING: u8 = 1;
-const HELPER: u8 = 2;
-const OTHER: u8 = 3;
-
-thread_local! {
-    /// Allocations made by this thread. Const-initialized: no allocation itself.
-    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
-    /// Whether this thread is `speed`'s helper, found out at its first allocation.
-    static ROLE: Cell<u8> = const { Cell::new(UNKNOWN) };
-}
-
-/// Allocations made by the `speed` crate's helper thread.
-static HELPER_ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
-
-/// Set by the helper thread's first allocation (the thread's start-up: std copies its name).
-static HELPER_STARTED: AtomicBool = AtomicBool::new(false);
-
-/// One test at a time: the helper's allocations belong to the test that is running.
-static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
-
-fn count_one() {
-    let role = ROLE.try_with(|r| {
-        if r.get() == UNKNOWN {
-            r.set(ASKING); // an allocation made while asking counts as OTHER
-            let helper = std::thread::current().name() == Some("dlfs-helper");
-            r.set(if helper { HELPER } else { OTHER });
-        }
-        r.get()
-    });
-    if role == Ok(HELPER) {
-        HELPER_ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        HELPER_STARTED.store(true, Ordering::Release);
-    }
-    let _ = ALLOCATIONS.try_with(|c| c.set(c.get() + 1));
-}
-
-/// This thread's allocations and the helper's.
-fn allocations() -> usize {
-    ALLOCATIONS.with(Cell::get) + HELPER_ALLOCATIONS.load(Ordering::Relaxed)
-}
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        count_one();
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        count_one();
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
+use test_support::alloc::{Counting, count, count_this_thread, gemm_calls, start};
+use test_support::one_hot;
 
 #[global_allocator]
 static GLOBAL: Counting = Counting;
@@ -99,11 +39,11 @@ struct StepAllocations {
 
 impl Callback for StepAllocations {
     fn on_train_batch_begin(&mut self, _: &mut Sequential, _: usize) -> Result<()> {
-        self.at_begin = allocations();
+        self.at_begin = count();
         Ok(())
     }
     fn on_train_batch_end(&mut self, _: &mut Sequential, batch: usize, _: &Logs) -> Result<()> {
-        let n = allocations() - self.at_begin;
+        let n = count() - self.at_begin;
         if batch >= 2 {
             self.per_step.push(n);
         }
@@ -113,13 +53,7 @@ impl Callback for StepAllocations {
 
 /// The matrix products of one step of `model` on batches of `batch` (a split one counts 2).
 fn matrix_products(model: &Sequential, input: usize, batch: usize) -> usize {
-    let count = |m: usize, k: usize, n: usize| {
-        if 2 * m * k * n >= SPLIT_MIN_FLOPS {
-            2
-        } else {
-            1
-        }
-    };
+    let count = |m, k, n| gemm_calls(SPLIT_MIN_FLOPS, m, k, n);
     let mut n_in = input;
     let mut total = 0;
     let mut first = true;
@@ -157,20 +91,12 @@ fn steps_allocate_nothing(
     );
 }
 
-/// Waits for this test's turn (the helper's allocations belong to the test that is running).
-/// The helper thread's start-up allocation is not part of a step: start it (if there is one)
-/// and let it finish starting before anything is counted. The wait is bounded only in case a
-/// future std allocates nothing at thread start.
-fn take_turn() -> std::sync::MutexGuard<'static, ()> {
-    let turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
-    if speed::parallel::helper_available() {
-        let start = std::time::Instant::now();
-        while !HELPER_STARTED.load(Ordering::Acquire)
-            && start.elapsed() < std::time::Duration::from_secs(60)
-        {
-            std::thread::sleep(std::time::Duration::from_millis(1));
-        }
-    }
+/// Waits for this test's turn (the helper's allocations belong to the test that is running)
+/// and marks the helper thread as counted. `run_on_helper` returns once the helper (if there
+/// is one) has run the job, so its start-up allocation is over before anything is counted.
+fn take_turn() -> test_support::alloc::Turn {
+    let turn = start();
+    speed::parallel::run_on_helper(count_this_thread);
     turn
 }
 
@@ -194,7 +120,7 @@ fn steps_allocate_nothing_on(
         ..Default::default()
     };
     if y_one_hot {
-        model.fit(x, &one_hot(y, 3), options).unwrap();
+        model.fit(x, &one_hot::<f32, _>(y, 3), options).unwrap();
     } else {
         model.fit(x, y, options).unwrap();
     }

@@ -1,14 +1,16 @@
 //! The TensorFlow parity fixture, checked through keras-lite's own lookups and API
 //! (the same code as `cargo run --example keras_parity -- FILE`).
 
-const FIXTURE: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../testdata/keras2_parity.json"
-);
+// The example's checker itself (not every item of it is used here).
+#[allow(dead_code)]
+#[path = "../examples/keras_parity/parity.rs"]
+mod parity;
+
+use test_support::fixture::KERAS2_PARITY as FIXTURE;
 
 #[test]
 fn keras2_parity_fixture_within_tolerances() {
-    let report = keras_lite::parity::check_file(FIXTURE).expect("the fixture reads and runs");
+    let report = parity::check_file(FIXTURE).expect("the fixture reads and runs");
     let text = report.to_text();
     println!("{text}");
     assert!(report.all_passed(), "items past tolerance:\n{text}");
@@ -32,8 +34,7 @@ fn keras2_parity_fixture_within_tolerances() {
 /// own item, and nothing else fails.
 #[test]
 fn planted_errors_are_caught() {
-    let text = std::fs::read_to_string(FIXTURE).unwrap();
-    let mut json: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let mut json = test_support::fixture::read(FIXTURE).unwrap();
     let bump = |v: &mut serde_json::Value, by: f64| {
         *v = serde_json::json!(v.as_f64().unwrap() + by);
     };
@@ -50,7 +51,7 @@ fn planted_errors_are_caught() {
         &mut json["losses"]["mean_squared_error"]["mean"],
         mean * 1e-5,
     );
-    let report = keras_lite::parity::check(&json).unwrap();
+    let report = parity::check(&json).unwrap();
     let failed: Vec<&str> = report.failures().map(|i| i.name.as_str()).collect();
     assert_eq!(
         failed,
@@ -74,8 +75,8 @@ fn planted_errors_are_caught() {
 /// A file that is not a fixture is an error that says so, not a pass.
 #[test]
 fn not_a_fixture() {
-    let e = keras_lite::parity::check(&serde_json::json!({"hello": 1})).unwrap_err();
+    let e = parity::check(&serde_json::json!({"hello": 1})).unwrap_err();
     assert!(e.to_string().contains("parity file"), "{e}");
-    let e = keras_lite::parity::check_file("/nonexistent/fixture.json").unwrap_err();
+    let e = parity::check_file("/nonexistent/fixture.json").unwrap_err();
     assert!(e.to_string().contains("/nonexistent/fixture.json"), "{e}");
 }

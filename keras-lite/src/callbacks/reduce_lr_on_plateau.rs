@@ -230,6 +230,7 @@ impl Callback for ReduceLROnPlateau {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use test_support::{Tol, all_close};
 
     /// The learning rate after each epoch of `values`, starting from `lr`.
     fn schedule(r: &mut ReduceLROnPlateau, lr: f64, values: &[f64]) -> Vec<f64> {
@@ -247,19 +248,21 @@ mod tests {
             .collect()
     }
 
-    fn close(a: &[f64], b: &[f64]) -> bool {
-        a.len() == b.len()
-            && a.iter()
-                .zip(b)
-                .all(|(x, y)| (x - y).abs() <= 1e-7 * y.abs().max(1e-12))
-    }
+    /// The learning rates are stored as f32: equal to 1e-7 relative.
+    const LR: Tol = Tol {
+        rel: 1e-7,
+        abs: 0.0,
+    };
 
     #[test]
     fn reduces_after_patience_epochs_on_a_plateau() {
         let mut r = ReduceLROnPlateau::new("val_loss").factor(0.5).patience(2);
         // improve, improve, flat, flat -> halve, flat, flat -> halve
         let lrs = schedule(&mut r, 0.1, &[1.0, 0.9, 0.9, 0.9, 0.9, 0.9]);
-        assert!(close(&lrs, &[0.1, 0.1, 0.1, 0.05, 0.05, 0.025]), "{lrs:?}");
+        assert!(
+            all_close(&lrs, [0.1, 0.1, 0.1, 0.05, 0.05, 0.025], LR),
+            "{lrs:?}"
+        );
         assert_eq!(
             r.reductions().iter().map(|r| r.0).collect::<Vec<_>>(),
             [3, 5]
@@ -271,7 +274,7 @@ mod tests {
         // decreases of 5e-5 are below min_delta 1e-4: a plateau
         let mut r = ReduceLROnPlateau::new("loss").patience(1);
         let lrs = schedule(&mut r, 0.01, &[1.0, 0.99995, 0.9998]);
-        assert!(close(&lrs, &[0.01, 0.001, 0.001]), "{lrs:?}");
+        assert!(all_close(&lrs, [0.01, 0.001, 0.001], LR), "{lrs:?}");
     }
 
     #[test]
@@ -284,7 +287,7 @@ mod tests {
         // reduce at epoch 1 (counter = 2); epoch 2 decrements it to 1 and is skipped; epoch 3
         // decrements it to 0, is no longer in cooldown, and counts: reduce again.
         assert!(
-            close(&lrs, &[1.0, 0.5, 0.5, 0.25, 0.25, 0.25 * 0.5]),
+            all_close(&lrs, [1.0, 0.5, 0.5, 0.25, 0.25, 0.25 * 0.5], LR),
             "{lrs:?}"
         );
     }
@@ -296,13 +299,13 @@ mod tests {
             .patience(1)
             .min_lr(0.005);
         let lrs = schedule(&mut r, 0.1, &[1.0, 1.0, 1.0, 1.0]);
-        assert!(close(&lrs, &[0.1, 0.01, 0.005, 0.005]), "{lrs:?}");
+        assert!(all_close(&lrs, [0.1, 0.01, 0.005, 0.005], LR), "{lrs:?}");
         assert_eq!(r.reductions().len(), 2);
         let mut r = ReduceLROnPlateau::new("val_accuracy")
             .factor(0.5)
             .patience(1);
         let lrs = schedule(&mut r, 1.0, &[0.5, 0.6, 0.55, 0.7]);
-        assert!(close(&lrs, &[1.0, 1.0, 0.5, 0.5]), "{lrs:?}");
+        assert!(all_close(&lrs, [1.0, 1.0, 0.5, 0.5], LR), "{lrs:?}");
     }
 
     #[test]

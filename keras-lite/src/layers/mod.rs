@@ -204,7 +204,7 @@ impl Layer {
     }
 
     /// The declared input shape, to set (`None` for an `InputLayer`, whose shape is fixed).
-    pub(crate) fn input_shape_slot(&mut self) -> Option<&mut Option<Vec<usize>>> {
+    pub fn input_shape_slot(&mut self) -> Option<&mut Option<Vec<usize>>> {
         match self {
             Layer::InputLayer(_) => None,
             Layer::Flatten(l) => Some(&mut l.input_shape),
@@ -322,7 +322,7 @@ impl Layer {
 
     /// Creates the weights for samples of shape `input` (checked by
     /// [`Layer::output_shape`] first), drawing from `rng`.
-    pub(crate) fn build(&mut self, input: &[usize], rng: &mut StdRng) -> Result<()> {
+    pub fn build(&mut self, input: &[usize], rng: &mut StdRng) -> Result<()> {
         match self {
             Layer::Dense(d) => d.build(input.iter().product(), rng),
             Layer::Activation(a) => a.build(),
@@ -361,7 +361,7 @@ impl Layer {
     /// The forward pass of one batch. `None` means the layer passes its input through
     /// unchanged (Flatten and InputLayer on already flat rows). `logits` asks a Dense layer for
     /// its pre-activation output (the fused softmax + cross-entropy path).
-    pub(crate) fn forward(
+    pub fn forward(
         &mut self,
         x: &ArrayRef2<f32>,
         mode: Mode,
@@ -383,7 +383,7 @@ impl Layer {
 
     /// The backward pass: `dL/dx` from `dL/dout`. `None` passes `dout` through. `logits` says
     /// that `dout` is the gradient of the pre-activation output (fused path).
-    pub(crate) fn backward(&mut self, dout: &ArrayRef2<f32>, logits: bool) -> Option<&Array2<f32>> {
+    pub fn backward(&mut self, dout: &ArrayRef2<f32>, logits: bool) -> Option<&Array2<f32>> {
         match self {
             Layer::InputLayer(_) | Layer::Flatten(_) | Layer::Reshape(_) => None,
             Layer::Dense(d) => Some(d.backward(dout, logits)),
@@ -399,7 +399,7 @@ impl Layer {
 
     /// Visits each trainable parameter (`W` then `b` of a Dense layer, `gamma` then `beta`
     /// of a BatchNormalization layer).
-    pub(crate) fn for_each_param(&mut self, f: &mut dyn FnMut(ParamMut<'_, f32>)) {
+    pub fn for_each_param(&mut self, f: &mut dyn FnMut(ParamMut<'_, f32>)) {
         match self {
             Layer::Dense(d) => d.for_each_param(f),
             Layer::Conv2D(c) => c.for_each_param(f),
@@ -420,7 +420,7 @@ impl Layer {
     }
 
     /// Replaces the weights (in [`Layer::get_weights`] order) after checking them.
-    pub(crate) fn set_weights(&mut self, weights: &[ArrayD<f32>]) -> Result<()> {
+    pub fn set_weights(&mut self, weights: &[ArrayD<f32>]) -> Result<()> {
         match self {
             Layer::Dense(d) => d.set_weights(weights),
             Layer::Conv2D(c) => c.set_weights(weights),

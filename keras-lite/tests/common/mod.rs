@@ -35,15 +35,6 @@ pub fn images(n: usize, seed: u64) -> (Array3<f32>, Array1<f32>) {
     (x, y.mapv(f32::from))
 }
 
-/// One-hot rows of `y` with `classes` columns.
-pub fn one_hot(y: &Array1<u8>, classes: usize) -> Array2<f32> {
-    let mut out = Array2::zeros((y.len(), classes));
-    for (i, &c) in y.iter().enumerate() {
-        out[[i, c as usize]] = 1.0;
-    }
-    out
-}
-
 /// The tutorial's architecture at a small size: Flatten(4x4) -> Dense(8, relu) -> Dense(3, out).
 pub fn small_model(out_activation: &str) -> Sequential {
     Sequential::new(vec![

@@ -6,18 +6,18 @@
 //! gradient `dy`; the output, `dx` and the weights' gradients are compared with
 //! [`IMAGE`](super::IMAGE)'s tolerance.
 
-use super::{IMAGE, Report, array_f32, field, fixture_err, number, run_fit, vec_f64, widen};
-use crate::Sequential;
-use crate::error::Result;
-use crate::layers::{
+use super::{IMAGE, Report, Result, fixture_err, run_fit, widen};
+use ch05_backprop::Mode;
+use keras_lite::Sequential;
+use keras_lite::layers::{
     AveragePooling2D, BatchNormalization, Conv2D, Dense, Flatten, GlobalAveragePooling2D, Layer,
     MaxPooling2D, Size2,
 };
-use ch05_backprop::Mode;
 use ndarray::{Array1, Array2, ArrayD};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use serde_json::Value;
+use test_support::fixture::{array_f32, field, number, vec_f64};
 
 /// Checks every image group the fixture holds (none is an error only in [`super::check`]).
 pub(super) fn check(fixture: &Value, report: &mut Report) -> Result<()> {
@@ -323,7 +323,7 @@ fn check_cnn_fit(f: &Value, report: &mut Report) -> Result<()> {
         let want_shapes: Vec<f64> = list(shapes, at)?
             .iter()
             .map(|s| vec_f64(s, at))
-            .collect::<Result<Vec<_>>>()?
+            .collect::<std::result::Result<Vec<_>, _>>()?
             .concat();
         report.push(
             at,

@@ -1,7 +1,10 @@
 //! Parity with TensorFlow: checks keras-lite against a fixture computed by `tf_keras`.
 //!
-//! The fixture format is described in `testdata/README.md` (files made by `make_parity.py`
-//! with any seed). Everything is looked up the way a user would: activations by their Keras
+//! The fixture format is described in `testdata/README.md` (files made by
+//! `testdata/make_parity.py` with any seed); the JSON is read by `test_support::fixture`, the
+//! one reader of the fixtures, which the chapters' parity tests use too. This module belongs to
+//! the `keras_parity` example; keras-lite's `tests/parity.rs` and `tests/cnn_parity.rs` include
+//! it, so the test checks what the example prints. Everything is looked up the way a user would: activations by their Keras
 //! names, losses through `compile`'s loss lookup, optimizers from their Keras config, and the
 //! whole `fit` through `Sequential`, `set_weights`, `compile`, `fit`, `evaluate` and `predict`.
 //!
@@ -9,31 +12,32 @@
 //! satisfies `|actual - expected| <= abs + rel * |expected|`, with the fixture README's
 //! tolerances ([`ACTIVATION`], [`ACTIVATION_GRAD`], [`LOSS`], [`OPTIMIZER`], [`FIT`]).
 //!
-//! ```no_run
-//! let report = keras_lite::parity::check_file("testdata/keras2_parity.json")?;
+//! ```text
+//! let report = parity::check_file("testdata/keras2_parity.json")?;
 //! report.print();
 //! assert!(report.all_passed());
-//! # Ok::<(), keras_lite::KerasError>(())
 //! ```
 
-use crate::compile::IntoLoss;
-use crate::error::{KerasError, Result};
-use crate::layers::{Dense, InputLayer};
-use crate::{EvaluateOptions, FitOptions, PredictOptions, Sequential, optimizers};
 use ch03_activations::Activation as ActivationFn;
 use ch04_loss_gradient::{Labels, Loss, reduce};
 use ch05_backprop::ParamMut;
+use keras_lite::compile::IntoLoss;
+use keras_lite::layers::{Dense, InputLayer};
+use keras_lite::{EvaluateOptions, FitOptions, PredictOptions, Sequential, optimizers};
 use ndarray::{Array1, Array2, ArrayD, IxDyn};
 use serde_json::Value;
+use test_support::fixture::{FixtureError, array_f32, field, matrix_f32, number, vec_f64};
 
+// The same file whether this module is the example's (`main.rs`) or a test's (`#[path]`).
+#[path = "parity/cnn.rs"]
 mod cnn;
 
-/// An element passes when `|actual - expected| <= abs + rel * |expected|`.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Tolerance {
-    pub abs: f64,
-    pub rel: f64,
-}
+/// A fixture's error or keras-lite's: either is reported as it is.
+pub type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
+
+/// An element passes when `|actual - expected| <= abs + rel * |expected|`: the workspace's one
+/// closeness rule, `test_support::Tol`.
+pub type Tolerance = test_support::Tol;
 
 /// Activations: about 1e-6 relative plus 1e-7 absolute.
 pub const ACTIVATION: Tolerance = Tolerance {
@@ -179,7 +183,7 @@ pub fn compare(
         if e != 0.0 {
             max_rel = max_rel.max(abs / e.abs());
         }
-        if abs > tolerance.abs + tolerance.rel * e.abs() {
+        if abs > tolerance.bound(e) {
             passed = false;
         }
     }
@@ -202,81 +206,8 @@ pub fn compare(
     }
 }
 
-fn fixture_err(msg: impl Into<String>) -> KerasError {
-    KerasError::Fixture(msg.into())
-}
-
-fn field<'a>(v: &'a Value, key: &str, at: &str) -> Result<&'a Value> {
-    v.get(key)
-        .ok_or_else(|| fixture_err(format!("fixture: {at} has no key {key:?}")))
-}
-
-fn number(v: &Value, at: &str) -> Result<f64> {
-    v.as_f64()
-        .ok_or_else(|| fixture_err(format!("fixture: {at} should be a number, got {v}")))
-}
-
-/// Every number in a (nested) list, in row-major order, and the nesting's shape.
-fn flat(v: &Value, at: &str) -> Result<(Vec<f64>, Vec<usize>)> {
-    fn walk(
-        v: &Value,
-        depth: usize,
-        shape: &mut Vec<usize>,
-        out: &mut Vec<f64>,
-        at: &str,
-    ) -> Result<()> {
-        match v {
-            Value::Array(items) => {
-                if shape.len() == depth {
-                    shape.push(items.len());
-                } else if shape[depth] != items.len() {
-                    return Err(fixture_err(format!("fixture: {at} is a ragged list")));
-                }
-                for item in items {
-                    walk(item, depth + 1, shape, out, at)?;
-                }
-                Ok(())
-            }
-            other => {
-                if shape.len() != depth {
-                    return Err(fixture_err(format!(
-                        "fixture: {at} mixes lists and numbers"
-                    )));
-                }
-                out.push(number(other, at)?);
-                Ok(())
-            }
-        }
-    }
-    let (mut values, mut shape) = (Vec::new(), Vec::new());
-    walk(v, 0, &mut shape, &mut values, at)?;
-    Ok((values, shape))
-}
-
-fn vec_f64(v: &Value, at: &str) -> Result<Vec<f64>> {
-    Ok(flat(v, at)?.0)
-}
-
-fn array_f32(v: &Value, at: &str) -> Result<ArrayD<f32>> {
-    let (values, shape) = flat(v, at)?;
-    ArrayD::from_shape_vec(
-        IxDyn(&shape),
-        values.into_iter().map(|x| x as f32).collect(),
-    )
-    .map_err(|e| fixture_err(format!("fixture: {at}: {e}")))
-}
-
-fn matrix_f32(v: &Value, at: &str) -> Result<Array2<f32>> {
-    let a = array_f32(v, at)?;
-    match a.ndim() {
-        1 => {
-            let n = a.len();
-            Ok(a.into_shape_with_order((1, n))
-                .expect("n values make a (1, n) matrix"))
-        }
-        2 => Ok(a.into_dimensionality().expect("rank 2")),
-        _ => Err(fixture_err(format!("fixture: {at} should be a matrix"))),
-    }
+fn fixture_err(msg: impl Into<String>) -> Box<dyn std::error::Error> {
+    Box::new(FixtureError(msg.into()))
 }
 
 fn widen(a: impl IntoIterator<Item = f32>) -> Vec<f64> {
@@ -285,14 +216,7 @@ fn widen(a: impl IntoIterator<Item = f32>) -> Vec<f64> {
 
 /// Reads and checks a fixture file.
 pub fn check_file(path: impl AsRef<std::path::Path>) -> Result<Report> {
-    let path = path.as_ref();
-    let text = std::fs::read_to_string(path).map_err(|source| KerasError::Io {
-        path: path.display().to_string(),
-        source,
-    })?;
-    let json: Value = serde_json::from_str(&text)
-        .map_err(|e| fixture_err(format!("{}: not valid JSON: {e}", path.display())))?;
-    check(&json)
+    check(&test_support::fixture::read(path)?)
 }
 
 /// Checks a parsed fixture: every group it contains.
@@ -328,7 +252,7 @@ pub fn check(fixture: &Value) -> Result<Report> {
 
 /// An activation by its Keras name, as `Dense::activation("name")` resolves it.
 fn activation(name: &str) -> Result<ActivationFn> {
-    crate::layers::ActivationSpec::from(name).resolve()
+    Ok(keras_lite::layers::ActivationSpec::from(name).resolve()?)
 }
 
 fn check_activations(a: &Value, group: &'static str, report: &mut Report) -> Result<()> {
@@ -423,9 +347,9 @@ fn loss_for_key(key: &str) -> Result<Loss> {
                 )));
             }
         };
-        return loss.into_loss();
+        return Ok(loss.into_loss()?);
     }
-    key.into_loss()
+    Ok(key.into_loss()?)
 }
 
 /// Per-sample losses through ch04, with labels as the loss expects them.
@@ -555,7 +479,8 @@ fn check_optimizers(o: &Value, report: &mut Report) -> Result<()> {
             .ok_or_else(|| fixture_err(format!("fixture: optimizers.{key} should be a list")))?
             .iter()
             .map(|g| vec_f64(g, key))
-            .collect()
+            .collect::<std::result::Result<_, _>>()
+            .map_err(Into::into)
     };
     let grads = rows("grads")?;
     let grads_small = o
@@ -635,7 +560,7 @@ fn run_fit(
         .ok_or_else(|| fixture_err("fixture: fit.initial_weights should be a list"))?
         .iter()
         .map(|w| array_f32(w, "fit.initial_weights"))
-        .collect::<Result<_>>()?;
+        .collect::<std::result::Result<_, _>>()?;
     model.set_weights(&weights)?;
 
     let opt = field(f, "optimizer", at)?;

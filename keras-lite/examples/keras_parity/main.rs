@@ -12,6 +12,8 @@
 
 use std::process::ExitCode;
 
+mod parity;
+
 fn main() -> ExitCode {
     let files: Vec<String> = std::env::args().skip(1).collect();
     if files.is_empty() || files.iter().any(|f| f == "-h" || f == "--help") {
@@ -21,7 +23,7 @@ fn main() -> ExitCode {
     let mut failed = false;
     for file in &files {
         println!("== {file}");
-        match keras_lite::parity::check_file(file) {
+        match parity::check_file(file) {
             Ok(report) => {
                 report.print();
                 failed |= !report.all_passed();
