@@ -7,7 +7,8 @@
 //! binary, running at the same time, allocate; so the count holds with `DLFS_THREADS=1`, a
 //! busy machine, or `cargo test -p ch03-activations` alone.
 
-use ch03_activations::{Activation, Float};
+use ch03_activations::Float;
+use ch03_activations::keras::Activation;
 use ndarray::Array2;
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
