@@ -15,9 +15,9 @@ mod counting_alloc;
 use ch03_activations::keras::Activation;
 use ch04_loss_gradient::Labels;
 use ch04_loss_gradient::keras::Loss;
+use ch05_backprop::keras::loss_gradient;
 use ch05_backprop::{
     ActivationLayer, Affine, Layer, Mode, Relu, Sigmoid, SoftmaxWithLoss, TwoLayerNet,
-    loss_gradient,
 };
 use counting_alloc::{allocations, gemm_calls, start};
 use ndarray::{Array1, Array2};
