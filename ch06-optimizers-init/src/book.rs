@@ -36,7 +36,7 @@
 use crate::optimizer::{Optimizer, OptimizerError, Slots, check};
 use ch03_activations::Float;
 use ch05_backprop::ParamMut;
-use ndarray::Zip;
+use ndarray::{ArrayRef, IxDyn, Zip};
 
 /// The small constant the book adds to denominators.
 const BOOK_EPS: f64 = 1e-7;
@@ -351,13 +351,12 @@ impl<A: Float> Optimizer<A> for Adam<A> {
             alpha: lr_t,
             eps: A::of(BOOK_EPS),
         };
+        // self.m[key] += (1 - self.beta1) * (grads[key] - self.m[key])
+        // self.v[key] += (1 - self.beta2) * (grads[key]**2 - self.v[key])
+        // params[key] -= lr_t * self.m[key] / (np.sqrt(self.v[key]) + 1e-7)
         let m = self.m.get(index, grad.shape(), A::zero());
         let v = self.v.get(index, grad.shape(), A::zero());
-        Zip::from(&mut value)
-            .and(&grad)
-            .and(m)
-            .and(v)
-            .for_each(|w, &g, m, v| step.apply(w, g, m, v));
+        step.apply_arrays(&mut value, &grad, m, v);
     }
     fn learning_rate(&self) -> f64 {
         self.lr
@@ -424,6 +423,25 @@ impl<A: Float> AdamStep<A> {
         *m = if m_new.abs() < tiny { A::zero() } else { m_new };
         *v = if v_new < tiny { A::zero() } else { v_new };
         *w = *w - (*m * self.alpha) / (v.sqrt() + self.eps);
+    }
+
+    /// [`AdamStep::apply`] on every element of a parameter `w`, its gradient `g` and its
+    /// moments `m`, `v` (all of one shape, any layout).
+    ///
+    /// # Panics
+    /// If the shapes differ (a bug in the optimizer's bookkeeping).
+    pub fn apply_arrays(
+        &self,
+        w: &mut ArrayRef<A, IxDyn>,
+        g: &ArrayRef<A, IxDyn>,
+        m: &mut ArrayRef<A, IxDyn>,
+        v: &mut ArrayRef<A, IxDyn>,
+    ) {
+        Zip::from(w)
+            .and(g)
+            .and(m)
+            .and(v)
+            .for_each(|w, &g, m, v| self.apply(w, g, m, v));
     }
 }
 

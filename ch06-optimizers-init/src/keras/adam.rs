@@ -123,11 +123,7 @@ impl<A: Float> Adam<A> {
                 v.as_slice_mut(),
             ) {
                 (Some(w), Some(g), Some(m), Some(v)) => run(&step, w, g, m, v),
-                _ => Zip::from(&mut value)
-                    .and(&grad)
-                    .and(m)
-                    .and(v)
-                    .for_each(|w, &g, m, v| step.apply(w, g, m, v)),
+                _ => step.apply_arrays(&mut value, &grad, m, v),
             }
         }
     }
