@@ -22,7 +22,7 @@ use ndarray::{Array, ArrayRef, ArrayRef1, Axis, Dimension, Zip};
 ///
 /// `y[.., k] = exp(x[.., k] - m) / sum_i exp(x[.., i] - m)` with `m = max_i x[.., i]`.
 /// Its backward pass, for `dy` of the same shape, is `dx = y * (dy - sum(dy * y))` per row
-/// (see [`crate::Activation::backward`]).
+/// (see [`crate::keras::Activation::backward`]).
 ///
 /// ```
 /// use ch03_activations::softmax;
