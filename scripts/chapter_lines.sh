@@ -3,6 +3,7 @@
 # reads beside the book, the Keras catalog, the speed code and the figure code.
 #
 #   scripts/chapter_lines.sh [REV]     (default: the working tree; e.g. 04627ac for a commit)
+#   CODE_ONLY=1 scripts/chapter_lines.sh [REV]   the same without blank and comment-only lines
 #
 # A file counts as:
 #   keras   - under src/keras/, or one of the catalog files of the layout before issue 14
@@ -10,7 +11,8 @@
 #   speed   - ch05 parallel.rs, matmul.rs (the two-core split and its product)
 #   figures - ch03 plot.rs
 #   book    - everything else
-# Lines are all lines (`wc -l`), comments and docs included: the docs are what a student reads.
+# Lines are all lines (`wc -l`), comments and docs included (the docs are what a student
+# reads); with CODE_ONLY=1, lines that are blank or start with `//` are left out.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rev="${1:-}"
@@ -26,7 +28,8 @@ files() {
 }
 
 count() {
-    if [ -n "$rev" ]; then git show "$rev:$1" | wc -l; else wc -l < "$1"; fi
+    if [ -n "$rev" ]; then git show "$rev:$1"; else cat "$1"; fi |
+        if [ -n "${CODE_ONLY:-}" ]; then grep -cvE '^[[:space:]]*(//.*)?$' || true; else wc -l; fi
 }
 
 kind() {
