@@ -14,7 +14,7 @@
 use std::hint::black_box;
 
 use benches::{criterion_config, filled};
-use ch03_activations::Activation;
+use ch03_activations::keras::Activation;
 use ch04_loss_gradient::Labels;
 use ch05_backprop::{ActivationLayer, Affine, Layer, Mode, Relu, Sigmoid, SoftmaxWithLoss};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};

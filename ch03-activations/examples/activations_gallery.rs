@@ -8,7 +8,7 @@
 //!
 //! Run: `cargo run -p ch03-activations --example activations_gallery -- --out figures`
 
-use ch03_activations::Activation;
+use ch03_activations::keras::Activation;
 use ndarray::{Array1, Array2, Axis, s};
 use plot::{Panel, PlotError, Series, grid_chart, out_dir_from_args};
 use std::process::ExitCode;

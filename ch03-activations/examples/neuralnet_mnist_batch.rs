@@ -51,7 +51,7 @@ fn one_at_a_time(network: &Network<f32>, x: &Array2<f32>, t: &Array1<usize>) -> 
     x.rows()
         .into_iter()
         .zip(t)
-        .filter(|(x_i, t_i)| argmax(&predict_one(network, x_i)) == **t_i)
+        .filter(|(x_i, t_i)| argmax(predict_one(network, x_i)) == **t_i)
         .count()
 }
 

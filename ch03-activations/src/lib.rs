@@ -13,24 +13,32 @@
 //!   max shift that keeps softmax from overflowing (3.5);
 //! - inference with weights learned elsewhere, one image at a time and in batches (3.6).
 //!
-//! This crate also holds what later chapters and `keras-lite` share: the [`Float`] scalar
-//! trait (f32 or f64), and [`Activation`], every activation Keras 2 offers with its
-//! derivative, checked against TensorFlow.
+//! The crate has two parts. **The book** comes first: the modules of the table below, with
+//! the book's names and formulas, each on one small kernel that the whole workspace runs
+//! (the sigmoid, ReLU, softmax / log-sum-exp and argmax of `keras-lite` are these very
+//! functions). **The Keras catalog**, fenced off in [`keras`], holds every activation Keras 2
+//! names with its derivative, checked against TensorFlow; a student may skip it.
 //!
-//! ## Book sections -> modules
+//! ## The book: sections -> modules
 //!
-//! | book | what | here |
-//! |---|---|---|
-//! | 3.2.2-3.2.3 | step function | [`step_function`](mod@step_function) |
-//! | 3.2.4-3.2.6 | sigmoid (and its derivative, used from 5.5.2) | [`sigmoid`](mod@sigmoid) |
-//! | 3.2.7 | ReLU (and its derivative, used from 5.5.1) | [`relu`](mod@relu) |
-//! | 3.3 | multi-dimensional arrays, the matrix product `np.dot` | ndarray (`dot`; the table below) |
-//! | 3.4.2 | the identity function (the output of 3.4's network) | [`identity`] |
-//! | 3.4, 3.4.3 | the 3-layer forward pass, `init_network`, `forward` | [`neuralnet`] |
-//! | 3.5.1-3.5.3 | softmax, max-shifted, per row | [`softmax`](mod@softmax) |
-//! | 3.6 | inference with learned weights, one image and batches of 100 | [`neuralnet_mnist`] |
-//! | (Keras) | every Keras 2 activation and derivative, by name | [`activation`] |
-//! | (all) | the f32/f64 scalar | [`Float`] |
+//! | book | what | here | kernel (one number or one row) |
+//! |---|---|---|---|
+//! | 3.2.2-3.2.3 | step function | [`step_function`](mod@step_function) | |
+//! | 3.2.4-3.2.6 | sigmoid (and its derivative, used from 5.5.2) | [`sigmoid`](mod@sigmoid) | [`sigmoid::sigmoid_scalar`], [`sigmoid::sigmoid_grad_from_y`] |
+//! | 3.2.7 | ReLU (and its derivative, used from 5.5.1) | [`relu`](mod@relu) | [`relu::relu_scalar`], [`relu::relu_grad_scalar`] |
+//! | 3.3 | multi-dimensional arrays, the matrix product `np.dot` | ndarray (`dot`; the table below) | |
+//! | 3.4.2 | the identity function (the output of 3.4's network) | [`identity`] | |
+//! | 3.4, 3.4.3 | the 3-layer forward pass, `init_network`, `forward` | [`neuralnet`] | |
+//! | 3.5.1-3.5.3 | softmax, max-shifted, per row | [`softmax`](mod@softmax) | [`softmax::softmax_row_into`], [`softmax::shifted_log_sum_exp`], [`softmax::row_max`] |
+//! | 3.6 | inference with learned weights, one image and batches of 100 | [`neuralnet_mnist`] | |
+//! | 3.6.2 | `np.argmax`, the predicted class | [`argmax`](mod@argmax) | [`argmax()`] |
+//! | (all) | the f32/f64 scalar | [`Float`] | |
+//!
+//! ## The Keras catalog (may be skipped)
+//!
+//! | what | here |
+//! |---|---|
+//! | every Keras 2 activation and its derivative, by name (16 of them) | [`keras::Activation`] in [`keras::activation`] |
 //!
 //! The examples are the book's scripts: `step_function`, `sigmoid`, `relu`,
 //! `sig_step_compare` (figures 3-6 to 3-9), `neuralnet` (3.4), `mnist_show`,
@@ -41,7 +49,8 @@
 //! ## A first run
 //!
 //! ```
-//! use ch03_activations::{Activation, relu, sigmoid, softmax, step_function};
+//! use ch03_activations::keras::Activation;
+//! use ch03_activations::{relu, sigmoid, softmax, step_function};
 //! use ch03_activations::neuralnet::{forward, init_network};
 //! use ndarray::array;
 //!
@@ -88,7 +97,7 @@
 //! over [`Float`] (`A::of(0.5)` writes a constant) so the same formula runs in f64 for
 //! gradient checks and in f32 for training.
 
-pub mod activation;
+pub mod argmax;
 mod float;
 pub mod identity;
 pub mod neuralnet;
@@ -98,7 +107,10 @@ pub mod sigmoid;
 pub mod softmax;
 pub mod step_function;
 
-pub use activation::{Activation, InvalidActivation, SELU_ALPHA, SELU_SCALE, UnknownActivation};
+// The Keras catalog, fenced off from the book.
+pub mod keras;
+
+pub use argmax::argmax;
 pub use float::Float;
 pub use identity::identity_function;
 pub use relu::{relu, relu_grad};

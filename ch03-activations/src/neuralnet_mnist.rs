@@ -160,13 +160,6 @@ pub fn predict_one<A: Float>(network: &Network<A>, x: &ArrayRef1<A>) -> Array1<A
     softmax(&(z2.dot(&network.w3) + &network.b3))
 }
 
-/// The index of the largest value (the first on ties): NumPy's `np.argmax`.
-pub fn argmax<A: Float>(y: &ArrayRef1<A>) -> usize {
-    let mut best = (0, A::neg_infinity());
-    for (i, &v) in y.iter().enumerate() {
-        if v > best.1 {
-            best = (i, v);
-        }
-    }
-    best.0
-}
+/// `np.argmax`, as the book's script calls it: the workspace's one [`argmax`](crate::argmax())
+/// (first on ties, NaN skipped).
+pub use crate::argmax::argmax;

@@ -47,7 +47,7 @@ fn a_batch_predicts_what_one_image_at_a_time_predicts() {
     for (row, x_i) in y.rows().into_iter().zip(x.rows()) {
         assert!((row.sum() - 1.0).abs() < 1e-5, "softmax rows sum to 1");
         let one = predict_one(&net, &x_i);
-        assert_eq!(argmax(&row), argmax(&one));
+        assert_eq!(argmax(row), argmax(&one));
         for (a, b) in row.iter().zip(&one) {
             assert!((a - b).abs() < 1e-5, "{a} vs {b}");
         }
@@ -89,7 +89,7 @@ fn neuralnet_mnist_accuracy_on_fashion_mnist() {
         .rows()
         .into_iter()
         .zip(&t_test)
-        .filter(|(x, t)| argmax(&predict_one(&net, x)) == usize::from(**t))
+        .filter(|(x, t)| argmax(predict_one(&net, x)) == usize::from(**t))
         .count();
     assert_eq!(batched, single);
     // The book prints Accuracy:0.9352 for its weights on MNIST; these print 0.8705.

@@ -5,7 +5,8 @@
 //! Tolerances are the fixture's (float32 arithmetic): values within 1e-6 relative plus 1e-7
 //! absolute, derivatives with 1e-6 absolute more.
 
-use ch03_activations::{Activation, Float};
+use ch03_activations::Float;
+use ch03_activations::keras::Activation;
 use ndarray::{Array1, Array2};
 use serde_json::Value;
 use test_support::{Tol, close, fixture};

@@ -1,6 +1,6 @@
 //! Parsing Keras names, the error for an unknown one, and Keras 2's own documented examples.
 
-use ch03_activations::{Activation, UnknownActivation};
+use ch03_activations::keras::{Activation, UnknownActivation};
 use ndarray::{Array2, array};
 
 #[test]

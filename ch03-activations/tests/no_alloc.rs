@@ -7,7 +7,8 @@
 //! harness are not counted, and the tests take turns (`start`), so the count holds with
 //! `DLFS_THREADS=1`, a busy machine, or `cargo test -p ch03-activations` alone.
 
-use ch03_activations::{Activation, Float};
+use ch03_activations::Float;
+use ch03_activations::keras::Activation;
 use ndarray::Array2;
 use test_support::alloc::{Counting, allocations, start};
 

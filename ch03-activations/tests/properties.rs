@@ -7,7 +7,8 @@
 //! - every derivative agrees with a central difference in f64 away from kinks, and every
 //!   backward pass is the vector-Jacobian product of its forward pass.
 
-use ch03_activations::{Activation, Float, sigmoid, softmax};
+use ch03_activations::keras::Activation;
+use ch03_activations::{Float, sigmoid, softmax};
 use ndarray::{Array1, Array2};
 use proptest::prelude::*;
 use test_support::strategies::matrix_of_any_shape;

@@ -18,11 +18,15 @@
 //! | 4.4.1 gradient descent | [`gradient_descent`] (example `gradient_method`) |
 //! | 4.4.2 the gradient of a network | [`simple_net`]: [`SimpleNet`] (example `gradient_simplenet`) |
 //! | 4.5 the learning algorithm | [`two_layer_net`]: [`TwoLayerNet`] (example `ch04_train_neuralnet`, the book's `ch04/train_neuralnet.py`) |
-//! | (Keras) every loss `compile` accepts | [`loss`]: [`Loss`], [`Labels`], [`reduce`] |
+//! | 4.2.3-4.2.4 labels, errors | [`labels`]: [`Labels`] (one-hot or indices), [`LossError`] |
+//! | 5.6.3 (used from chapter 5) the cross-entropy of a row of logits | [`loss_functions::cross_entropy_logits_row`], [`loss_functions::cross_entropy_logits_class`] |
 //!
-//! The book's two losses are kept as the book writes them. Keras' losses ([`Loss`]) are the
-//! ones `keras-lite` trains with: each is checked against TensorFlow's own numbers, including
-//! the edges where Keras' clipping at 1e-7 decides the answer.
+//! The crate has two parts. **The book** is the table above: the book's two losses as the book
+//! writes them, and the cross-entropy row kernel that `SoftmaxWithLoss` and Keras' losses from
+//! logits run. **The Keras catalog**, fenced off in [`keras`] ([`keras::Loss`],
+//! [`keras::reduce`], ...), holds every loss `compile` accepts, each checked against
+//! TensorFlow's own numbers, including the edges where Keras' clipping at 1e-7 decides the
+//! answer; a student may skip it.
 //!
 //! ```
 //! use ch04_loss_gradient::{cross_entropy_error, numerical_diff, numerical_gradient};
@@ -64,15 +68,18 @@
 //! about 3 digits).
 
 pub mod gradient;
-pub mod loss;
+pub mod labels;
 pub mod loss_functions;
 pub mod simple_net;
 pub mod two_layer_net;
 
+// The Keras catalog, fenced off from the book.
+pub mod keras;
+
 pub use gradient::{
     H, gradient_descent, numerical_diff, numerical_gradient, numerical_gradient_2d,
 };
-pub use loss::{EPSILON, LOSS_NAMES, Labels, Loss, LossError, check_sample_weight, reduce};
+pub use labels::{Labels, LossError};
 pub use loss_functions::{CROSS_ENTROPY_DELTA, ClassLabel, cross_entropy_error, sum_squared_error};
 pub use simple_net::SimpleNet;
 pub use two_layer_net::{Grads, TwoLayerNet};

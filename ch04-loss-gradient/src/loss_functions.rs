@@ -10,6 +10,11 @@
 //! (one per sample). The 1e-7 keeps `ln(0)` = -inf away when the network gives the true class
 //! a probability of exactly 0.
 //!
+//! From chapter 5 on, the cross-entropy is taken from the scores (logits) `z` before softmax,
+//! where `-ln softmax(z)_k = lse(z) - z_k` needs no guard: [`cross_entropy_logits_row`] and
+//! [`cross_entropy_logits_class`] are that row kernel, run by `SoftmaxWithLoss` (5.6.3) and by
+//! every Keras cross-entropy `from_logits`.
+//!
 //! ```
 //! use ch04_loss_gradient::{cross_entropy_error, sum_squared_error};
 //! use ndarray::array;
@@ -25,8 +30,8 @@
 //! ```
 
 use crate::LossError;
-use ch03_activations::Float;
-use ndarray::{ArrayRef, Axis, Dimension, Ix2, Zip};
+use ch03_activations::{Float, argmax};
+use ndarray::{ArrayRef, ArrayRef1, Axis, Dimension, Ix2, Zip};
 
 /// The guard the book adds inside the logarithm: `ln(y + 1e-7)`.
 pub const CROSS_ENTROPY_DELTA: f64 = 1e-7;
@@ -139,12 +144,7 @@ where
         // One-hot: `t = t.argmax(axis=1)`, each run of K elements (in logical order) a row.
         let mut values = t.iter();
         for row in 0..n {
-            let (mut best, mut best_value) = (0, None);
-            for (j, &v) in values.by_ref().take(k).enumerate() {
-                if best_value.is_none_or(|b| v > b) {
-                    (best, best_value) = (j, Some(v));
-                }
-            }
+            let best = argmax(values.by_ref().take(k));
             total = total + minus_log(row, best);
         }
     } else if t.len() == n {
@@ -170,4 +170,36 @@ where
         )));
     }
     Ok(total / A::of(n as f64))
+}
+
+/// The cross-entropy of one row of scores (logits) `z` against targets `t`:
+/// `sum_j t_j (lse - z_j)`, where `lse` = `logsumexp(z)` (ch03's
+/// [`shifted_log_sum_exp`](ch03_activations::softmax::shifted_log_sum_exp) gives it without
+/// overflow, and [`softmax_row_into`](ch03_activations::softmax::softmax_row_into) with the
+/// softmax). It equals `-sum_j t_j ln softmax(z)_j`, with no `ln(0)` possible. `t(j)` gives
+/// the target of class `j` (a one-hot row, or smoothed labels).
+///
+/// ```
+/// use ch04_loss_gradient::loss_functions::cross_entropy_logits_row;
+/// use ndarray::array;
+/// let z = array![0.0f64, 0.0];
+/// let lse = 2f64.ln(); // logsumexp([0, 0])
+/// let t = [0.0, 1.0];
+/// assert_eq!(cross_entropy_logits_row(&z, lse, |j| t[j]), 2f64.ln());
+/// ```
+#[inline]
+pub fn cross_entropy_logits_row<A: Float>(z: &ArrayRef1<A>, lse: A, t: impl Fn(usize) -> A) -> A {
+    z.iter()
+        .enumerate()
+        .fold(A::zero(), |acc, (j, &zj)| acc + t(j) * (lse - zj))
+}
+
+/// The cross-entropy of one row of logits `z` whose true class is `class`: `lse - z[class]`
+/// ([`cross_entropy_logits_row`] for a one-hot row, without the zero terms).
+///
+/// # Panics
+/// If `class >= z.len()` (callers check labels first and report them as errors).
+#[inline]
+pub fn cross_entropy_logits_class<A: Float>(z: &ArrayRef1<A>, lse: A, class: usize) -> A {
+    lse - z[class]
 }

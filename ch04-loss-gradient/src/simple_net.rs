@@ -31,7 +31,8 @@
 use crate::LossError;
 use crate::gradient::numerical_gradient;
 use crate::loss_functions::{ClassLabel, cross_entropy_error};
-use ch03_activations::{Activation, Float};
+use ch03_activations::Float;
+use ch03_activations::softmax;
 use ndarray::{Array1, Array2, ArrayRef, ArrayRef1, ArrayRef2, Axis, Dimension};
 use ndarray_rand::RandomExt;
 use rand::Rng;
@@ -118,6 +119,6 @@ fn loss_with<A: Float, L: ClassLabel, E: Dimension>(
     t: &ArrayRef<L, E>,
 ) -> Result<A, LossError> {
     let z = x.dot(w).insert_axis(Axis(0));
-    let y = Activation::Softmax.forward(&z);
+    let y = softmax(&z);
     cross_entropy_error(&y.index_axis(Axis(0), 0), t)
 }

@@ -38,7 +38,9 @@
 use crate::gradient::numerical_gradient;
 use crate::loss_functions::{ClassLabel, cross_entropy_error};
 use crate::{Labels, LossError};
-use ch03_activations::{Activation, Float};
+use ch03_activations::Float;
+use ch03_activations::sigmoid::sigmoid_grad_from_y;
+use ch03_activations::{argmax, sigmoid, softmax};
 use ndarray::{Array1, Array2, ArrayRef1, ArrayRef2, Axis, Zip};
 use ndarray_rand::RandomExt;
 use rand::Rng;
@@ -83,9 +85,9 @@ impl<A: Float + ClassLabel> Params<'_, A> {
     /// The forward pass: `(a1, z1, y)`.
     fn forward(&self, x: &ArrayRef2<A>) -> (Array2<A>, Array2<A>, Array2<A>) {
         let a1 = x.dot(self.w1) + self.b1;
-        let z1 = Activation::Sigmoid.forward(&a1);
+        let z1 = sigmoid(&a1);
         let a2 = z1.dot(self.w2) + self.b2;
-        let y = Activation::Softmax.forward(&a2);
+        let y = softmax(&a2);
         (a1, z1, y)
     }
 
@@ -286,7 +288,7 @@ impl<A: Float + ClassLabel> TwoLayerNet<A> {
     pub fn gradient(&self, x: &ArrayRef2<A>, t: Labels<'_, A>) -> Result<Grads<A>, LossError> {
         self.check(x, t)?;
         let batch = A::of(x.nrows() as f64);
-        let (a1, z1, y) = self.params().forward(x);
+        let (_a1, z1, y) = self.params().forward(x);
         // dy = (y - t) / N: softmax and cross-entropy together (5.6.3).
         let mut dy = y;
         match t {
@@ -302,7 +304,9 @@ impl<A: Float + ClassLabel> TwoLayerNet<A> {
         let b2 = dy.sum_axis(Axis(0));
         let da1 = dy.dot(&self.w2.t());
         // dz1 = sigmoid'(a1) * da1, sigmoid'(a) = (1 - sigmoid(a)) sigmoid(a).
-        let dz1 = Activation::Sigmoid.backward(&a1, &z1, &da1);
+        let dz1 = Zip::from(&da1)
+            .and(&z1)
+            .map_collect(|&d, &y| d * sigmoid_grad_from_y(y));
         let w1 = x.t().dot(&dz1);
         let b1 = dz1.sum_axis(Axis(0));
         Ok(Grads { w1, b1, w2, b2 })
@@ -351,15 +355,4 @@ impl<A: Float + ClassLabel> TwoLayerNet<A> {
             Labels::Dense(_) => Ok(()),
         }
     }
-}
-
-/// The index of the first largest value (NumPy's `argmax`).
-fn argmax<A: PartialOrd>(values: impl Iterator<Item = A>) -> usize {
-    let mut best: Option<(usize, A)> = None;
-    for (i, v) in values.enumerate() {
-        if best.as_ref().is_none_or(|(_, b)| v > *b) {
-            best = Some((i, v));
-        }
-    }
-    best.map_or(0, |(i, _)| i)
 }

@@ -177,7 +177,7 @@ fn simple_net_reproduces_section_4_4_2() {
     // The book's printed loss is -ln(y_2) without the 1e-7 guard its cross_entropy_error
     // adds (it shifts the loss by about 1e-7 / y_2 = 2.5e-7). Both agree to the 1e-8 that the
     // printed 8-decimal weights allow once the guard is accounted for.
-    let y = ch03_activations::Activation::Softmax.forward(&p.view().insert_axis(Axis(0)));
+    let y = ch03_activations::keras::Activation::Softmax.forward(&p.view().insert_axis(Axis(0)));
     let y2 = y[[0, 2]];
     assert!(
         (-y2.ln() - 0.928_068_536_634_113_3).abs() < 1e-8,

@@ -5,7 +5,8 @@
 //! other seed of the same generator works too. Tolerance: 1e-6 relative plus 1e-7 absolute,
 //! what float32 arithmetic allows (the fixture's README).
 
-use ch04_loss_gradient::{Labels, Loss, LossError};
+use ch04_loss_gradient::keras::Loss;
+use ch04_loss_gradient::{Labels, LossError};
 use ndarray::{Array1, Array2};
 use serde_json::Value;
 use std::collections::BTreeSet;
@@ -80,7 +81,7 @@ fn every_loss_per_sample_mean_and_weighted_mean_match_tensorflow() {
         );
         if let Some(mean) = case.get("mean") {
             let want = mean.as_f64().unwrap() as f32;
-            let got = ch04_loss_gradient::reduce(&got, None);
+            let got = ch04_loss_gradient::keras::reduce(&got, None);
             assert!(
                 close(got.into(), want.into(), LOSS),
                 "{key} mean: got {got:e}, TensorFlow {want:e}"
@@ -89,7 +90,7 @@ fn every_loss_per_sample_mean_and_weighted_mean_match_tensorflow() {
         if let Some(weighted) = case.get("weighted_mean") {
             let want = weighted.as_f64().unwrap() as f32;
             let w = Array1::from(vec_f32(&case["sample_weight"]));
-            let got = ch04_loss_gradient::reduce(&got, Some(&w));
+            let got = ch04_loss_gradient::keras::reduce(&got, Some(&w));
             assert!(
                 close(got.into(), want.into(), LOSS),
                 "{key} weighted_mean: got {got:e}, TensorFlow {want:e}"

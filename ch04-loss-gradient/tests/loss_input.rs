@@ -1,7 +1,8 @@
 //! Names and user input at the boundary of the Keras losses: every alias parses, and bad
 //! labels, shapes, weights and hyper-parameters are errors that say what to fix, never panics.
 
-use ch04_loss_gradient::{LOSS_NAMES, Labels, Loss, LossError};
+use ch04_loss_gradient::keras::{LOSS_NAMES, Loss};
+use ch04_loss_gradient::{Labels, LossError};
 use ndarray::{Array1, array};
 
 #[test]
@@ -218,5 +219,5 @@ fn a_prediction_without_columns_or_a_short_buffer_is_an_error() {
 #[test]
 fn an_empty_batch_reduces_to_zero() {
     let none = Array1::<f32>::zeros(0);
-    assert_eq!(ch04_loss_gradient::reduce(&none, None), 0.0);
+    assert_eq!(ch04_loss_gradient::keras::reduce(&none, None), 0.0);
 }

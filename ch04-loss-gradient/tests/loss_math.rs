@@ -2,8 +2,9 @@
 //! `from_logits` forms equal the probability forms applied to softmax/sigmoid outputs (up to
 //! Keras' 1e-7 clipping), and binary label smoothing moves labels towards 1/2.
 
-use ch03_activations::Activation;
-use ch04_loss_gradient::{Labels, Loss};
+use ch03_activations::keras::Activation;
+use ch04_loss_gradient::Labels;
+use ch04_loss_gradient::keras::Loss;
 use ndarray::{Array2, array};
 use test_support::{Tol, all_close};
 

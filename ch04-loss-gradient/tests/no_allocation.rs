@@ -7,7 +7,8 @@
 //! test harness's other threads allocate meanwhile is not counted, so the count holds with
 //! `DLFS_THREADS=1` or a busy machine.
 
-use ch04_loss_gradient::{LOSS_NAMES, Labels, Loss, reduce};
+use ch04_loss_gradient::Labels;
+use ch04_loss_gradient::keras::{LOSS_NAMES, Loss, reduce};
 use ndarray::{Array1, Array2};
 use test_support::alloc::{Counting, count, start};
 

@@ -1,6 +1,7 @@
 //! Properties that hold for every input, checked on random ones (proptest).
 
-use ch04_loss_gradient::{Labels, Loss, cross_entropy_error, numerical_gradient};
+use ch04_loss_gradient::keras::Loss;
+use ch04_loss_gradient::{Labels, cross_entropy_error, numerical_gradient};
 use ndarray::{Array1, Array2, ArrayRef1};
 use proptest::prelude::*;
 use test_support::one_hot;
@@ -149,11 +150,11 @@ proptest! {
         let l = Array1::from(l);
         let n = l.len() as f64;
         let ones = Array1::ones(l.len());
-        let mean = ch04_loss_gradient::reduce(&l, None);
-        prop_assert!((ch04_loss_gradient::reduce(&l, Some(&ones)) - mean).abs() < 1e-12);
+        let mean = ch04_loss_gradient::keras::reduce(&l, None);
+        prop_assert!((ch04_loss_gradient::keras::reduce(&l, Some(&ones)) - mean).abs() < 1e-12);
         prop_assert!((mean - l.sum() / n).abs() < 1e-12);
         let w = Array1::from_elem(l.len(), scale);
-        let weighted = ch04_loss_gradient::reduce(&l, Some(&w));
+        let weighted = ch04_loss_gradient::keras::reduce(&l, Some(&w));
         prop_assert!((weighted - scale * mean).abs() < 1e-9 * (1.0 + mean));
     }
 }

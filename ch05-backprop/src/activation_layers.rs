@@ -6,8 +6,11 @@
 //! | layer | forward | keeps | backward |
 //! |---|---|---|---|
 //! | [`Relu`] | `y = max(x, 0)` | `mask = (x <= 0)` | `dx = dout`, zeroed where `mask` |
-//! | [`Sigmoid`] | `y = 1 / (1 + exp(-x))` | `y` | `dx = dout * (1 - y) * y` |
+//! | [`Sigmoid`] | `y = 1 / (1 + exp(-x))` | `y` | `dx = dout * ((1 - y) * y)` |
 //! | [`ActivationLayer`] | `y = f(x)` | `x` and `y` | `f.backward(x, y, dout)` (ch03's vector-Jacobian product) |
+//!
+//! The formulas are ch03's kernels (`relu_scalar`, `sigmoid_scalar`, `sigmoid_grad_from_y`),
+//! the same that `keras-lite`'s activations run.
 //!
 //! Every layer maps (N, D) to (N, D) and has no parameters. In `Mode::Eval` (inference) they
 //! keep nothing, and a backward after such a forward panics.
@@ -18,7 +21,10 @@
 
 use crate::affine::NO_TRAIN_FORWARD;
 use crate::layer::{Layer, Mode, ensure_shape};
-use ch03_activations::{Activation, Float};
+use ch03_activations::Float;
+use ch03_activations::keras::Activation;
+use ch03_activations::relu::relu_scalar;
+use ch03_activations::sigmoid::{sigmoid_grad_from_y, sigmoid_scalar};
 use ndarray::{Array2, ArrayRef2, Zip};
 
 /// The ReLU layer: `y = max(x, 0)`; backward passes `dout` where `x > 0` and blocks it elsewhere.
@@ -69,7 +75,7 @@ impl<A: Float> Layer<A> for Relu {
         if !self.has_cache {
             Zip::from(&mut *out)
                 .and(x)
-                .for_each(|o, &xi| *o = if xi <= A::zero() { A::zero() } else { xi });
+                .for_each(|o, &xi| *o = relu_scalar(xi));
             return;
         }
         if self.mask.dim() != x.dim() {
@@ -80,7 +86,7 @@ impl<A: Float> Layer<A> for Relu {
             .and(x)
             .for_each(|o, m, &xi| {
                 *m = xi <= A::zero();
-                *o = if *m { A::zero() } else { xi };
+                *o = relu_scalar(xi); // 0 exactly where the mask is set
             });
     }
 
@@ -149,10 +155,9 @@ impl<A: Float> Sigmoid<A> {
 impl<A: Float> Layer<A> for Sigmoid<A> {
     fn forward_into(&mut self, x: &ArrayRef2<A>, mode: Mode, out: &mut Array2<A>) {
         ensure_shape(out, x.dim());
-        // 1 / (1 + exp(-x)) overflows harmlessly to 0 for very negative x (exp(-x) = inf).
         Zip::from(&mut *out)
             .and(x)
-            .for_each(|o, &xi| *o = A::one() / (A::one() + (-xi).exp()));
+            .for_each(|o, &xi| *o = sigmoid_scalar(xi));
         self.has_cache = mode == Mode::Train;
         if self.has_cache {
             ensure_shape(&mut self.out, x.dim());
@@ -171,7 +176,7 @@ impl<A: Float> Layer<A> for Sigmoid<A> {
         Zip::from(&mut *dx)
             .and(&self.out)
             .and(dout)
-            .for_each(|d, &y, &g| *d = g * (A::one() - y) * y);
+            .for_each(|d, &y, &g| *d = g * sigmoid_grad_from_y(y));
     }
 }
 
@@ -184,7 +189,7 @@ impl<A: Float> Layer<A> for Sigmoid<A> {
 /// softmax).
 ///
 /// ```
-/// use ch03_activations::Activation;
+/// use ch03_activations::keras::Activation;
 /// use ch05_backprop::{ActivationLayer, Layer, Mode};
 /// use ndarray::array;
 /// let mut tanh = ActivationLayer::new(Activation::Tanh);

@@ -46,7 +46,8 @@
 //! ```
 
 use crate::layer::{Layer, Mode, ParamMut};
-use ch04_loss_gradient::{Labels, Loss, LossError};
+use ch04_loss_gradient::keras::Loss;
+use ch04_loss_gradient::{Labels, LossError};
 use ndarray::{Array1, Array2, ArrayViewMutD, Zip};
 use std::fmt;
 
@@ -362,7 +363,7 @@ impl<L: Layer<f64>> Differentiable for LayerObjective<L> {
 }
 
 /// A ch04 loss as a function of the prediction: `f(y_pred) = loss.compute(y_true, y_pred, w)`,
-/// its gradient by [`loss_gradient`](fn@crate::loss_gradient). The one parameter checked is `"y_pred"`.
+/// its gradient by [`loss_gradient`](fn@crate::keras::loss_gradient). The one parameter checked is `"y_pred"`.
 pub struct LossObjective<'a> {
     pub loss: Loss,
     pub y_true: Labels<'a, f64>,
@@ -399,7 +400,7 @@ impl Differentiable for LossObjective<'_> {
     }
 
     fn value_and_gradient(&mut self) -> f64 {
-        crate::loss_gradient(
+        crate::keras::loss_gradient(
             &self.loss,
             self.y_true,
             &self.y_pred,

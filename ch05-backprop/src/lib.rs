@@ -43,12 +43,22 @@
 //! | (Keras) | every ch03 activation as a layer | [`ActivationLayer`] |
 //! | 5.6.1-5.6.2 | Affine (matrix product and bias), batched | [`affine`] ([`Affine`]) |
 //! | 5.6.3 | Softmax-with-Loss (and `common/functions.py`'s `softmax_loss`) | [`softmax_with_loss`] ([`SoftmaxWithLoss`], [`softmax_loss`](softmax_with_loss::softmax_loss)) |
-//! | (Keras) | the gradient of every ch04 loss w.r.t. the prediction | [`loss_gradient`](mod@loss_gradient) |
 //! | 5.7.1-5.7.2 | `TwoLayerNet` from layers | [`two_layer_net`] ([`TwoLayerNet`]) |
 //! | 5.7.3 | gradient check | [`gradient_check`] |
 //! | 5.7.4 | training by backprop | the `ch05_train_neuralnet` example (`ch05/train_neuralnet.py`) |
 //! | (all) | the `Layer` trait every layer implements | [`layer`] ([`Layer`], [`Mode`], [`ParamMut`]) |
-//! | (speed) | `np.dot` on two cores when it pays | not here: the two-core split lives in `speed`; the book needs none of it |
+//!
+//! The layers compute with the book's kernels of chapters 3 and 4: `Relu` and `Sigmoid` with
+//! ch03's `relu_scalar` / `sigmoid_scalar`, `SoftmaxWithLoss` with ch03's `softmax_row_into`
+//! and ch04's `cross_entropy_logits_row`, the very code `keras-lite` trains with.
+//!
+//! Beside the book, fenced off:
+//!
+//! | part | what | here |
+//! |---|---|---|
+//! | Keras catalog (may be skipped) | every Keras activation of ch03 as a layer | [`ActivationLayer`] |
+//! | Keras catalog (may be skipped) | the gradient of every ch04 Keras loss w.r.t. the prediction | [`keras::loss_gradient`](mod@keras::loss_gradient) |
+//! | speed code | `np.dot` on two cores when it pays: the product `Affine` uses | not here: the two-core split lives in the `speed` crate (`speed::matmul::matmul_into`, `speed::parallel::join`); the book needs none of it |
 //!
 //! Examples, named after the book's scripts: `buy_apple`, `buy_apple_orange` (5.4),
 //! `gradient_check` (5.7.3) and `ch05_train_neuralnet` (5.7.4, `--out DIR` for its figures), the
@@ -122,14 +132,15 @@ pub mod affine;
 pub mod gradient_check;
 pub mod graph;
 pub mod layer;
-pub mod loss_gradient;
 pub mod softmax_with_loss;
 pub mod two_layer_net;
+
+// The Keras catalog, fenced off from the book.
+pub mod keras;
 
 pub use activation_layers::{ActivationLayer, Relu, Sigmoid};
 pub use affine::{Affine, column_sums_into, flatten_batch};
 pub use graph::{AddLayer, MulLayer};
 pub use layer::{Layer, LayerError, Mode, ParamMut, ensure_shape};
-pub use loss_gradient::loss_gradient;
 pub use softmax_with_loss::SoftmaxWithLoss;
 pub use two_layer_net::TwoLayerNet;

@@ -37,6 +37,8 @@
 
 use crate::layer::ensure_shape;
 use ch03_activations::Float;
+use ch03_activations::softmax::softmax_row_into;
+use ch04_loss_gradient::loss_functions::{cross_entropy_logits_class, cross_entropy_logits_row};
 use ch04_loss_gradient::{Labels, LossError};
 use ndarray::{Array2, ArrayRef1, ArrayRef2, Zip};
 
@@ -187,26 +189,19 @@ impl<A: Float> SoftmaxWithLoss<A> {
         let mut total = A::zero();
         for i in 0..n {
             let z = logits.row(i);
-            let mut y = self.y.row_mut(i);
-            let m = z.fold(A::neg_infinity(), |m, &v| m.max(v));
-            let mut sum = A::zero();
-            Zip::from(&mut y).and(&z).for_each(|y, &v| {
-                *y = (v - m).exp();
-                sum = sum + *y;
-            });
-            let inv = A::one() / sum;
-            y.mapv_inplace(|v| v * inv);
+            // ch03's softmax kernel; it hands back the max and the sum for log-sum-exp.
+            let (m, sum) = softmax_row_into(&z, &mut self.y.row_mut(i));
             let lse = m + sum.ln();
-            // L_i = sum_j t_ij (lse - z_ij)
+            // L_i = sum_j t_ij (lse - z_ij), ch04's cross-entropy row kernel
             let li = if self.sparse {
                 let k = self.t_index[i];
                 let sum_z = if s > A::zero() { z.sum() } else { A::zero() };
-                keep * (lse - z[k]) + off * (lse * A::of(c as f64) - sum_z)
+                // the smoothed one-hot row, summed in closed form: keep at k, off everywhere
+                keep * cross_entropy_logits_class(&z, lse, k)
+                    + off * (lse * A::of(c as f64) - sum_z)
             } else {
                 let t = self.t.row(i);
-                Zip::from(&t)
-                    .and(&z)
-                    .fold(A::zero(), |acc, &tj, &zj| acc + tj * (lse - zj))
+                cross_entropy_logits_row(&z, lse, |j| t[j])
             };
             let wi = self.w.get(i).copied().unwrap_or(A::one());
             total = total + wi * li;

@@ -28,7 +28,7 @@ use crate::activation_layers::Relu;
 use crate::affine::Affine;
 use crate::layer::{Layer, Mode, ParamMut};
 use crate::softmax_with_loss::SoftmaxWithLoss;
-use ch03_activations::Float;
+use ch03_activations::{Float, argmax};
 use ch04_loss_gradient::{Grads, Labels, LossError, numerical_gradient};
 use ndarray::{Array1, Array2, ArrayRef1, ArrayRef2};
 use rand::Rng;
@@ -350,15 +350,4 @@ impl<A: Float> TwoLayerNet<A> {
         self.affine1.for_each_param(&mut |p| rename(1, p));
         self.affine2.for_each_param(&mut |p| rename(2, p));
     }
-}
-
-/// The index of the largest value (the first one on ties), as NumPy's `argmax`.
-fn argmax<A: Float>(values: impl Iterator<Item = A>) -> usize {
-    let mut best = (0, A::neg_infinity());
-    for (i, v) in values.enumerate() {
-        if v > best.1 {
-            best = (i, v);
-        }
-    }
-    best.0
 }

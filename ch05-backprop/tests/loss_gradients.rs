@@ -3,9 +3,11 @@
 //! weights and label forms. Values are kept away from kinks and clipping bounds, where no
 //! derivative exists.
 
-use ch04_loss_gradient::{Labels, Loss};
+use ch04_loss_gradient::Labels;
+use ch04_loss_gradient::keras::Loss;
+use ch05_backprop::SoftmaxWithLoss;
 use ch05_backprop::gradient_check::{LossObjective, check};
-use ch05_backprop::{SoftmaxWithLoss, loss_gradient};
+use ch05_backprop::keras::loss_gradient;
 use ndarray::{Array1, Array2, array};
 use proptest::prelude::*;
 use test_support::one_hot;
@@ -286,7 +288,7 @@ fn every_loss_is_covered_by_a_gradient_check() {
         "poisson",
         "cosine_similarity",
     ];
-    for (name, loss) in ch04_loss_gradient::LOSS_NAMES {
+    for (name, loss) in ch04_loss_gradient::keras::LOSS_NAMES {
         assert!(
             covered.contains(&loss.name()),
             "no gradient check for {name}"

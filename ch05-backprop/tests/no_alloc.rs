@@ -9,13 +9,14 @@
 //! left is matrixmultiply's packing buffer, once per call of its gemm; each test demands
 //! exactly that many, so a single allocation of our own per step fails it.
 
-use ch03_activations::Activation;
-use ch04_loss_gradient::{Labels, Loss};
+use ch03_activations::keras::Activation;
+use ch04_loss_gradient::Labels;
+use ch04_loss_gradient::keras::Loss;
+use ch05_backprop::keras::loss_gradient;
 use speed::matmul::SPLIT_MIN_FLOPS;
 use speed::parallel::run_on_helper;
 use ch05_backprop::{
     ActivationLayer, Affine, Layer, Mode, Relu, Sigmoid, SoftmaxWithLoss, TwoLayerNet,
-    loss_gradient,
 };
 use ndarray::{Array1, Array2};
 use rand::{SeedableRng, rngs::StdRng};
@@ -117,7 +118,7 @@ fn losses_and_their_gradients_allocate_nothing_once_shaped() {
     let one_hot =
         Array2::from_shape_fn((32, 10), |(i, j)| if labels[i] == j { 1.0f32 } else { 0.0 });
     let mut grad = Array2::zeros((0, 0));
-    for (_, loss) in ch04_loss_gradient::LOSS_NAMES {
+    for (_, loss) in ch04_loss_gradient::keras::LOSS_NAMES {
         let t = match loss {
             Loss::SparseCategoricalCrossentropy { .. } => Labels::Sparse(labels.view()),
             _ => Labels::Dense(one_hot.view()),

@@ -25,7 +25,7 @@
 
 mod common;
 
-use ch03_activations::Activation;
+use ch03_activations::keras::Activation;
 use ch03_activations::neuralnet_mnist::TENSOR_NAMES;
 use ch04_loss_gradient::Labels;
 use ch06_optimizers_init::book::Adam;

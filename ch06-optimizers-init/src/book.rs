@@ -10,7 +10,7 @@
 //! | [`Nesterov`] | lr 0.01, momentum 0.9 | `p += m^2 v; p -= (1 + m) lr g; v = m v - lr g` |
 //! | [`AdaGrad`] | lr 0.01 | `h += g^2; p -= lr g / (sqrt(h) + 1e-7)` |
 //! | [`RMSprop`] | lr 0.01, decay 0.99 | `h = d h + (1 - d) g^2; p -= lr g / (sqrt(h) + 1e-7)` |
-//! | [`Adam`] | lr 0.001, 0.9, 0.999 | `t += 1; lr_t = lr sqrt(1-b2^t)/(1-b1^t); m += (1-b1)(g-m); v += (1-b2)(g^2-v); p -= lr_t m / (sqrt(v) + 1e-7)` |
+//! | [`Adam`] | lr 0.001, 0.9, 0.999 | `t += 1; lr_t = lr sqrt(1-b2^t)/(1-b1^t); m += (1-b1)(g-m); v += (1-b2)(g^2-v); p -= lr_t m / (sqrt(v) + 1e-7)` ([`AdamStep`], the kernel Keras' Adam runs too) |
 //!
 //! They differ from Keras' on purpose: the book adds 1e-7 outside the root in AdaGrad and
 //! RMSprop and starts AdaGrad's `h` at 0; its RMSprop defaults are lr 0.01 and decay 0.99.
@@ -36,6 +36,7 @@
 use crate::optimizer::{Optimizer, OptimizerError, Slots, check};
 use ch03_activations::Float;
 use ch05_backprop::ParamMut;
+use ndarray::{ArrayRef, IxDyn, Zip};
 
 /// The small constant the book adds to denominators.
 const BOOK_EPS: f64 = 1e-7;
@@ -343,16 +344,19 @@ impl<A: Float> Optimizer<A> for Adam<A> {
         let t = self.iter as f64;
         // lr_t = self.lr * np.sqrt(1.0 - self.beta2**self.iter) / (1.0 - self.beta1**self.iter)
         let lr_t = A::of(self.lr * (1.0 - self.beta2.powf(t)).sqrt() / (1.0 - self.beta1.powf(t)));
-        let (b1, b2, eps) = (A::of(self.beta1), A::of(self.beta2), A::of(BOOK_EPS));
+        let (b1, b2) = (A::of(self.beta1), A::of(self.beta2));
+        let step = AdamStep {
+            c1: A::one() - b1,
+            c2: A::one() - b2,
+            alpha: lr_t,
+            eps: A::of(BOOK_EPS),
+        };
+        // self.m[key] += (1 - self.beta1) * (grads[key] - self.m[key])
+        // self.v[key] += (1 - self.beta2) * (grads[key]**2 - self.v[key])
+        // params[key] -= lr_t * self.m[key] / (np.sqrt(self.v[key]) + 1e-7)
         let m = self.m.get(index, grad.shape(), A::zero());
         let v = self.v.get(index, grad.shape(), A::zero());
-        // self.m[key] += (1 - self.beta1) * (grads[key] - self.m[key])
-        *m = &*m + (&grad - &*m) * (A::one() - b1);
-        // self.v[key] += (1 - self.beta2) * (grads[key]**2 - self.v[key])
-        *v = &*v + (&grad * &grad - &*v) * (A::one() - b2);
-        // params[key] -= lr_t * self.m[key] / (np.sqrt(self.v[key]) + 1e-7)
-        let step = &*m * lr_t / (v.mapv(|x| x.sqrt()) + eps);
-        value.zip_mut_with(&step, |p, &s| *p = *p - s);
+        step.apply_arrays(&mut value, &grad, m, v);
     }
     fn learning_rate(&self) -> f64 {
         self.lr
@@ -365,6 +369,79 @@ impl<A: Float> Optimizer<A> for Adam<A> {
     }
     fn iterations(&self) -> u64 {
         self.iter
+    }
+}
+
+/// One Adam step's constants: the update kernel that the book's [`Adam`] and Keras' `Adam`
+/// (`crate::keras::Adam`, also inside `AdamW`) both run, element by element.
+///
+/// ```text
+/// m = m + (g - m) c1                      c1 = 1 - beta1
+/// v = v + (g^2 - v) c2                    c2 = 1 - beta2
+/// w = w - (m alpha) / (sqrt(v) + eps)     alpha = lr sqrt(1 - beta2^t) / (1 - beta1^t)
+/// ```
+///
+/// The two optimizers differ only in how they round the constants (and so keep their own
+/// numbers to the last bit): the book takes `c1 = 1 - f32(beta1)` and `lr_t` in f64 as
+/// `common/optimizer.py` does; Keras takes `c1 = f32(1 - beta1)` and `alpha` from the
+/// float32 powers, as TensorFlow does. Both put `eps` outside the root without bias
+/// correction (Keras 2's "epsilon hat").
+#[derive(Debug, Clone, Copy)]
+pub struct AdamStep<A> {
+    /// `1 - beta1`, the weight of the new gradient in the first moment.
+    pub c1: A,
+    /// `1 - beta2`, the weight of the new squared gradient in the second moment.
+    pub c2: A,
+    /// The bias-corrected learning rate of this step, `lr sqrt(1 - beta2^t) / (1 - beta1^t)`.
+    pub alpha: A,
+    /// The constant added to `sqrt(v)`.
+    pub eps: A,
+}
+
+impl<A: Float> AdamStep<A> {
+    /// Adam on one element: updates the moments `m`, `v` and the weight `w` from gradient `g`.
+    ///
+    /// A moment that decays below the smallest normal float (about 1e-38 in f32) is set to 0.
+    /// Such subnormal numbers are handled in microcode on x86 and make the whole update
+    /// several times slower (weights whose gradient stays 0, e.g. of a dead ReLU unit, decay
+    /// there within an epoch). TensorFlow runs its kernels with flush-to-zero on, so it keeps
+    /// them at 0 too. The `if`s compile to selects: a loop over this stays vectorised.
+    ///
+    /// ```
+    /// use ch06_optimizers_init::book::AdamStep;
+    /// let step = AdamStep { c1: 0.1f64, c2: 0.001, alpha: 0.001, eps: 1e-7 };
+    /// let (mut w, mut m, mut v) = (1.0, 0.0, 0.0);
+    /// step.apply(&mut w, 0.5, &mut m, &mut v);
+    /// assert_eq!((m, v), (0.05, 0.00025));
+    /// assert!((w - (1.0 - 0.001 * 0.05 / (0.00025f64.sqrt() + 1e-7))).abs() < 1e-15);
+    /// ```
+    #[inline(always)]
+    pub fn apply(&self, w: &mut A, g: A, m: &mut A, v: &mut A) {
+        let tiny = A::min_positive_value();
+        let m_new = *m + (g - *m) * self.c1;
+        let v_new = *v + (g * g - *v) * self.c2;
+        *m = if m_new.abs() < tiny { A::zero() } else { m_new };
+        *v = if v_new < tiny { A::zero() } else { v_new };
+        *w = *w - (*m * self.alpha) / (v.sqrt() + self.eps);
+    }
+
+    /// [`AdamStep::apply`] on every element of a parameter `w`, its gradient `g` and its
+    /// moments `m`, `v` (all of one shape, any layout).
+    ///
+    /// # Panics
+    /// If the shapes differ (a bug in the optimizer's bookkeeping).
+    pub fn apply_arrays(
+        &self,
+        w: &mut ArrayRef<A, IxDyn>,
+        g: &ArrayRef<A, IxDyn>,
+        m: &mut ArrayRef<A, IxDyn>,
+        v: &mut ArrayRef<A, IxDyn>,
+    ) {
+        Zip::from(w)
+            .and(g)
+            .and(m)
+            .and(v)
+            .for_each(|w, &g, m, v| self.apply(w, g, m, v));
     }
 }
 

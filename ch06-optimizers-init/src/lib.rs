@@ -19,11 +19,15 @@
 //!
 //! | book | here |
 //! |---|---|
+//! The crate has two parts. **The book** (this table) comes first; **the Keras catalog**
+//! (the table after it) is fenced off in [`keras`], and a student may skip it.
+//!
+//! | book | here |
+//! |---|---|
 //! | 6.1 SGD, Momentum, AdaGrad, Adam (`common/optimizer.py`) | [`book`] (`SGD`, `Momentum`, `Nesterov`, `AdaGrad`, `RMSprop`, `Adam`) |
+//! | 6.1.6 the Adam update, one element | [`book::AdamStep`]: the kernel the book's and Keras' Adam both run |
 //! | the optimizer interface `update(params, grads)` | [`optimizer::Optimizer`] |
-//! | Keras' optimizers, clipping, schedules | [`keras`], [`keras::base`], [`keras::schedules`] |
 //! | 6.2 weight initial values (`weight_init_std`) | [`weight_init`] |
-//! | Keras' initializers (Glorot, He, LeCun, orthogonal, ...) | [`initializers`] |
 //! | 6.3 Batch Normalization (`common/layers.py`) | [`batch_norm`] |
 //! | 6.4.2 weight decay, `common/multi_layer_net.py` | [`multi_layer_net`] |
 //! | 6.4.3 Dropout | [`dropout`] |
@@ -31,6 +35,11 @@
 //! | `common/trainer.py` | [`trainer`] |
 //! | `common/util.py` `smooth_curve`, `shuffle_dataset` | [`util`] |
 //! | 6.5 hyper-parameter search | example `hyperparameter_optimization` |
+//!
+//! | Keras catalog (may be skipped) | here |
+//! |---|---|
+//! | Keras' optimizers, clipping, schedules | [`keras`], [`keras::base`], [`keras::schedules`] |
+//! | Keras' initializers (Glorot, He, LeCun, orthogonal, ...) | [`keras::initializers`] |
 //!
 //! # A step, the book's way and the fast way
 //!
@@ -75,12 +84,13 @@
 pub mod batch_norm;
 pub mod book;
 pub mod dropout;
-pub mod initializers;
-pub mod keras;
 pub mod multi_layer_net;
 pub mod optimizer;
 pub mod trainer;
 pub mod util;
 pub mod weight_init;
+
+// The Keras catalog, fenced off from the book.
+pub mod keras;
 
 pub use optimizer::{Optimizer, OptimizerError, grad_sq_norm};

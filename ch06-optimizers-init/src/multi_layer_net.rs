@@ -44,7 +44,8 @@ use crate::dropout::{Dropout, DropoutForm};
 use crate::optimizer::{Optimizer, grad_sq_norm};
 use crate::trainer::TrainableNet;
 use crate::weight_init::WeightInitStd;
-use ch03_activations::{Activation, Float};
+use ch03_activations::keras::Activation;
+use ch03_activations::{Float, argmax};
 use ch04_loss_gradient::{Labels, LossError, numerical_gradient};
 use ch05_backprop::{
     ActivationLayer, Affine, Layer, Mode, ParamMut, Relu, Sigmoid, SoftmaxWithLoss,
@@ -480,15 +481,4 @@ fn activation_layer<A: Float>(activation: Activation) -> Box<dyn Layer<A> + Send
         Activation::Sigmoid => Box::new(Sigmoid::new()),
         other => Box::new(ActivationLayer::new(other)),
     }
-}
-
-/// The index of the first largest value (NumPy's `argmax`).
-fn argmax<'a, A: Float>(values: impl Iterator<Item = &'a A>) -> usize {
-    let mut best = (0, A::neg_infinity());
-    for (i, &v) in values.enumerate() {
-        if v > best.1 {
-            best = (i, v);
-        }
-    }
-    best.0
 }

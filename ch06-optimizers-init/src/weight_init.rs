@@ -18,7 +18,7 @@
 //! assert_eq!(fixed.scale(784), 0.01);
 //! ```
 
-use crate::initializers::InitError;
+use crate::keras::initializers::InitError;
 use ch03_activations::Float;
 use ndarray::Array2;
 use ndarray_rand::RandomExt;

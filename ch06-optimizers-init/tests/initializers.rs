@@ -1,7 +1,7 @@
 //! Initializer samples of a 784x128 kernel have the mean, standard deviation and bounds they
 //! promise; the same seed gives the same weights; names parse; bad shapes are errors.
 
-use ch06_optimizers_init::initializers::*;
+use ch06_optimizers_init::keras::initializers::*;
 use ch06_optimizers_init::weight_init::WeightInitStd;
 use ndarray::ArrayD;
 use proptest::prelude::*;

@@ -19,7 +19,7 @@
 use crate::convolution::Convolution;
 use crate::im2col::GeometryError;
 use crate::pooling::Pooling;
-use ch03_activations::Float;
+use ch03_activations::{Float, argmax};
 use ch04_loss_gradient::{Labels, LossError, numerical_gradient};
 use ch05_backprop::{Affine, Layer, Mode, ParamMut, Relu, SoftmaxWithLoss};
 use ch06_optimizers_init::trainer::TrainableNet;
@@ -483,15 +483,4 @@ fn flat<A>(x: ArrayView4<'_, A>) -> ndarray::ArrayView2<'_, A> {
 /// (N, rest) row-major as `shape`: free.
 fn unflat<A>(x: &Array2<A>, shape: (usize, usize, usize, usize)) -> ArrayView4<'_, A> {
     x.view().into_shape_with_order(shape).expect("row-major")
-}
-
-/// The index of the first largest value (NumPy's `argmax`).
-fn argmax<'a, A: Float>(values: impl Iterator<Item = &'a A>) -> usize {
-    let mut best = (0, A::neg_infinity());
-    for (i, &v) in values.enumerate() {
-        if v > best.1 {
-            best = (i, v);
-        }
-    }
-    best.0
 }

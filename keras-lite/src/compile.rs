@@ -5,7 +5,7 @@
 //!
 //! ```
 //! use keras_lite::{Sequential, Metric, layers::{Dense, Flatten}};
-//! use ch04_loss_gradient::Loss;
+//! use ch04_loss_gradient::keras::Loss;
 //! use ch06_optimizers_init::keras::Adam;
 //!
 //! let mut model = Sequential::new(vec![
@@ -24,7 +24,7 @@
 
 use crate::error::{KerasError, Result};
 use crate::metrics::Metric;
-use ch04_loss_gradient::Loss;
+use ch04_loss_gradient::keras::Loss;
 use ch06_optimizers_init::Optimizer;
 use ch06_optimizers_init::keras::{
     Adadelta, Adagrad, Adam, AdamW, Adamax, Ftrl, Nadam, RMSprop, SGD, optimizer_from_name,

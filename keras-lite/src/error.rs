@@ -4,7 +4,7 @@
 //! hyper-parameters and files are checked where they enter (`compile`, `fit`, `evaluate`, ...)
 //! and come back as a [`KerasError`] whose message says what is wrong and what to do instead.
 
-use ch03_activations::UnknownActivation;
+use ch03_activations::keras::UnknownActivation;
 use ch04_loss_gradient::LossError;
 use ch06_optimizers_init::optimizer::OptimizerError;
 

@@ -16,8 +16,8 @@
 //! ```
 
 use crate::error::{KerasError, Result};
-use ch06_optimizers_init::initializers::InitError;
-pub use ch06_optimizers_init::initializers::{FanMode, Initializer, ScalingDistribution};
+use ch06_optimizers_init::keras::initializers::InitError;
+pub use ch06_optimizers_init::keras::initializers::{FanMode, Initializer, ScalingDistribution};
 use ndarray::{Array1, Array2, Ix1};
 use rand::rngs::StdRng;
 

@@ -66,16 +66,17 @@
 //!
 //! | piece | from |
 //! |---|---|
-//! | activations (`"relu"`, `"softmax"`, ...) and their backward passes | ch03 `Activation` |
-//! | losses by name, per sample, Keras' reduction | ch04 `Loss`, `reduce` |
+//! | activations (`"relu"`, `"softmax"`, ...) and their backward passes | ch03 `keras::Activation`, on the book's kernels `relu_scalar`, `sigmoid_scalar`, `softmax_row_into` |
+//! | losses by name, per sample, Keras' reduction | ch04 `keras::Loss`, `keras::reduce` |
 //! | `Dense` = `x W + b` and its gradients | ch05 `Affine` (+ ch03 `Activation::forward_into`/`backward_into`) |
 //! | the `Activation` layer | ch05 `ActivationLayer` |
-//! | loss gradients; softmax + cross-entropy fused from the logits | ch05 `loss_gradient`, `SoftmaxWithLoss` |
+//! | loss gradients; softmax + cross-entropy fused from the logits | ch05 `keras::loss_gradient`, `SoftmaxWithLoss` (ch03's softmax and ch04's `cross_entropy_logits_row` kernels) |
 //! | `Dropout` (inverted, as Keras) and `BatchNormalization` (per channel on images: the `(N*H*W, C)` view) | ch06 `dropout::Dropout::keras`, `batch_norm::BatchNormalization` |
 //! | `Conv2D` = `im2col`, `col W_col + b` and back through `col2im` | ch07 `im2col::{im2col_into, col2im_into}`, `convolution::{conv_forward_rows, conv_backward_rows}` |
 //! | `MaxPooling2D`, `AveragePooling2D`, `GlobalAveragePooling2D` | ch07 `pooling::{max,avg}_pool_{forward,backward}_into` |
-//! | every optimizer, by name or object | ch06 `keras::*`, driven through `Layer::for_each_param` |
-//! | initializers | ch06 `initializers::Initializer` |
+//! | every optimizer, by name or object | ch06 `keras::*` (Adam on the book's `book::AdamStep` kernel), driven through `Layer::for_each_param` |
+//! | initializers | ch06 `keras::initializers::Initializer` |
+//! | accuracy metrics' and plots' `argmax` | ch03 `argmax` |
 //!
 //! keras-lite itself holds the model (layers, shapes, names), the checked configuration of
 //! `compile`, the training loop, metrics, the progress bar, the summary, History and

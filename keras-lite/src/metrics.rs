@@ -20,7 +20,8 @@
 //! `argmax` takes the first maximum, like TensorFlow's.
 
 use crate::error::{KerasError, Result};
-use ch04_loss_gradient::{LOSS_NAMES, Labels, Loss};
+use ch04_loss_gradient::Labels;
+use ch04_loss_gradient::keras::{LOSS_NAMES, Loss};
 use ndarray::{Array1, ArrayRef2, ArrayView1, ArrayView2};
 
 /// A metric as `compile` accepts it by object (`Metric::SparseCategoricalAccuracy`); strings
@@ -157,17 +158,10 @@ impl Metric {
     }
 }
 
-/// Index of the first maximum of a row (TensorFlow's `argmax`); NaN never wins.
+/// Index of the first maximum of a row (TensorFlow's `argmax`); NaN never wins. This is
+/// ch03's [`argmax`](ch03_activations::argmax()), the one the book's accuracy loops use.
 pub fn argmax(row: ArrayView1<'_, f32>) -> usize {
-    let mut best = 0;
-    let mut best_v = f32::NEG_INFINITY;
-    for (j, &v) in row.iter().enumerate() {
-        if v > best_v {
-            best = j;
-            best_v = v;
-        }
-    }
-    best
+    ch03_activations::argmax(row)
 }
 
 /// TensorFlow's `in_top_k`: class `target` is in the top `k` unless `k` or more classes have a

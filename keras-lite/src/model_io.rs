@@ -63,8 +63,8 @@ use crate::sequential::Sequential;
 use crate::weights_io;
 
 mod images;
-use ch03_activations::Activation as ActivationFn;
-use ch04_loss_gradient::Loss;
+use ch03_activations::keras::Activation as ActivationFn;
+use ch04_loss_gradient::keras::Loss;
 use serde_json::{Map, Value, json};
 use std::path::Path;
 

@@ -173,15 +173,9 @@ fn draw_history_panel(
     Ok(())
 }
 
-/// The index of the largest value (the first one on ties, as NumPy's `argmax`).
+/// The predicted class: ch03's `argmax` (the first maximum; NaN never wins).
 fn argmax(row: &[f32]) -> usize {
-    let mut best = 0;
-    for (i, &v) in row.iter().enumerate() {
-        if v > row[best] {
-            best = i;
-        }
-    }
-    best
+    ch03_activations::argmax(row)
 }
 
 /// The caption of one image: `"Ankle boot 96% (Ankle boot)"` (the tutorial's

@@ -19,8 +19,9 @@ use crate::error::{KerasError, Result, shape_str};
 use crate::layers::Layer;
 use crate::metrics::{Metric, MetricState};
 use crate::sequential::Sequential;
-use ch03_activations::Activation as ActivationFn;
-use ch04_loss_gradient::{Labels, Loss, reduce};
+use ch03_activations::keras::Activation as ActivationFn;
+use ch04_loss_gradient::Labels;
+use ch04_loss_gradient::keras::{Loss, reduce};
 use ch05_backprop::{Mode, SoftmaxWithLoss, ensure_shape};
 use ch06_optimizers_init::optimizer::grad_sq_norm;
 use ndarray::{Array1, Array2, ArrayRef2, ArrayView1, CowArray, Ix2};
@@ -356,7 +357,7 @@ impl Sequential {
                 logits_loss.per_sample_into(labels, out, &mut work.per_sample)?;
                 let loss = reduce(&work.per_sample, weights.map(|w| &**w));
                 if train {
-                    ch05_backprop::loss_gradient(
+                    ch05_backprop::keras::loss_gradient(
                         &logits_loss,
                         labels,
                         out,
@@ -375,7 +376,7 @@ impl Sequential {
                     .per_sample_into(labels, out, &mut work.per_sample)?;
                 let loss = reduce(&work.per_sample, weights.map(|w| &**w));
                 if train {
-                    ch05_backprop::loss_gradient(
+                    ch05_backprop::keras::loss_gradient(
                         &compiled.loss,
                         labels,
                         out,

@@ -3,7 +3,7 @@
 
 mod common;
 
-use ch04_loss_gradient::Loss;
+use ch04_loss_gradient::keras::Loss;
 use ch06_optimizers_init::keras::{Adam, SGD};
 use common::*;
 use keras_lite::callbacks::{LearningRateScheduler, TerminateOnNaN};

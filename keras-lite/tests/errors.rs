@@ -3,7 +3,7 @@
 
 mod common;
 
-use ch04_loss_gradient::Loss;
+use ch04_loss_gradient::keras::Loss;
 use common::*;
 use keras_lite::layers::{Dense, Flatten};
 use keras_lite::{EvaluateOptions, FitOptions, KerasError, NO_METRICS, PredictOptions, Sequential};

@@ -18,7 +18,7 @@
 
 mod common;
 
-use ch04_loss_gradient::Loss;
+use ch04_loss_gradient::keras::Loss;
 use speed::matmul::SPLIT_MIN_FLOPS;
 use common::*;
 use keras_lite::callbacks::Callback;

@@ -12,6 +12,7 @@
 
 use super::base::{Base, Clipping, keras_optimizer, power};
 use super::schedules::LearningRateSchedule;
+use crate::book::AdamStep;
 use crate::optimizer::{Optimizer, OptimizerError, Slots, check};
 use ch03_activations::Float;
 use ch05_backprop::ParamMut;
@@ -121,12 +122,8 @@ impl<A: Float> Adam<A> {
                 m.as_slice_mut(),
                 v.as_slice_mut(),
             ) {
-                (Some(w), Some(g), Some(m), Some(v)) => step.run(w, g, m, v),
-                _ => Zip::from(&mut value)
-                    .and(&grad)
-                    .and(m)
-                    .and(v)
-                    .for_each(|w, &g, m, v| step.apply(w, g, m, v)),
+                (Some(w), Some(g), Some(m), Some(v)) => run(&step, w, g, m, v),
+                _ => step.apply_arrays(&mut value, &grad, m, v),
             }
         }
     }
@@ -136,73 +133,48 @@ impl<A: Float> Adam<A> {
 /// 784x128 kernel is; its biases and the 128x10 kernel are too small to pay for the hand-off).
 pub const SPLIT_MIN_LEN: usize = 1 << 16;
 
-/// One Adam step's constants, applied element by element.
-#[derive(Clone, Copy)]
-struct AdamStep<A> {
-    c1: A,
-    c2: A,
-    alpha: A,
-    eps: A,
+// The two-core split and the AVX build of the book's kernel ([`AdamStep::apply`]), for
+// contiguous parameters: speed code around the one Adam formula.
+
+/// The update of contiguous arrays, the two halves on two cores when they are long.
+fn run<A: Float>(step: &AdamStep<A>, w: &mut [A], g: &[A], m: &mut [A], v: &mut [A]) {
+    if w.len() >= SPLIT_MIN_LEN {
+        let half = w.len() / 2;
+        let (w0, w1) = w.split_at_mut(half);
+        let (g0, g1) = g.split_at(half);
+        let (m0, m1) = m.split_at_mut(half);
+        let (v0, v1) = v.split_at_mut(half);
+        join(
+            || run_here(step, w0, g0, m0, v0),
+            || run_here(step, w1, g1, m1, v1),
+        );
+    } else {
+        run_here(step, w, g, m, v);
+    }
 }
 
-impl<A: Float> AdamStep<A> {
-    /// Adam on one element, in Keras' order of operations (the fixture matches bit for bit).
-    ///
-    /// A moment that decays below the smallest normal float (about 1e-38 in f32) is set to 0.
-    /// Such subnormal numbers are handled in microcode on x86 and make the whole update several
-    /// times slower (weights whose gradient stays 0, e.g. of a dead ReLU unit, decay there
-    /// within an epoch). TensorFlow runs its kernels with flush-to-zero on, so it keeps them
-    /// at 0 too. The `if`s compile to selects: the loop stays vectorised.
-    #[inline(always)]
-    fn apply(&self, w: &mut A, g: A, m: &mut A, v: &mut A) {
-        let tiny = A::min_positive_value();
-        let m_new = *m + (g - *m) * self.c1;
-        let v_new = *v + (g * g - *v) * self.c2;
-        *m = if m_new.abs() < tiny { A::zero() } else { m_new };
-        *v = if v_new < tiny { A::zero() } else { v_new };
-        *w = *w - (*m * self.alpha) / (v.sqrt() + self.eps);
-    }
-
-    /// The update of contiguous arrays, the two halves on two cores when they are long.
-    fn run(&self, w: &mut [A], g: &[A], m: &mut [A], v: &mut [A]) {
-        if w.len() >= SPLIT_MIN_LEN {
-            let half = w.len() / 2;
-            let (w0, w1) = w.split_at_mut(half);
-            let (g0, g1) = g.split_at(half);
-            let (m0, m1) = m.split_at_mut(half);
-            let (v0, v1) = v.split_at_mut(half);
-            join(
-                || self.run_here(w0, g0, m0, v0),
-                || self.run_here(w1, g1, m1, v1),
-            );
-        } else {
-            self.run_here(w, g, m, v);
-        }
-    }
-
-    fn run_here(&self, w: &mut [A], g: &[A], m: &mut [A], v: &mut [A]) {
-        #[cfg(target_arch = "x86_64")]
-        if std::arch::is_x86_feature_detected!("avx") {
-            // SAFETY: this CPU has AVX (checked just above).
-            return unsafe { self.run_here_avx(w, g, m, v) };
-        }
-        self.run_plain(w, g, m, v);
-    }
-
-    /// The same loop compiled for 8 lanes instead of SSE2's 4: the square root and the
-    /// division, which bound this loop, then do twice the work per instruction.
+fn run_here<A: Float>(step: &AdamStep<A>, w: &mut [A], g: &[A], m: &mut [A], v: &mut [A]) {
     #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx")]
-    fn run_here_avx(&self, w: &mut [A], g: &[A], m: &mut [A], v: &mut [A]) {
-        self.run_plain(w, g, m, v);
+    if std::arch::is_x86_feature_detected!("avx") {
+        // SAFETY: this CPU has AVX (checked just above).
+        return unsafe { run_here_avx(step, w, g, m, v) };
     }
+    run_plain(step, w, g, m, v);
+}
 
-    #[inline(always)]
-    fn run_plain(&self, w: &mut [A], g: &[A], m: &mut [A], v: &mut [A]) {
-        let elements = w.iter_mut().zip(g).zip(m.iter_mut()).zip(v.iter_mut());
-        for (((w, &g), m), v) in elements {
-            self.apply(w, g, m, v);
-        }
+/// The same loop compiled for 8 lanes instead of SSE2's 4: the square root and the
+/// division, which bound this loop, then do twice the work per instruction.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx")]
+fn run_here_avx<A: Float>(step: &AdamStep<A>, w: &mut [A], g: &[A], m: &mut [A], v: &mut [A]) {
+    run_plain(step, w, g, m, v);
+}
+
+#[inline(always)]
+fn run_plain<A: Float>(step: &AdamStep<A>, w: &mut [A], g: &[A], m: &mut [A], v: &mut [A]) {
+    let elements = w.iter_mut().zip(g).zip(m.iter_mut()).zip(v.iter_mut());
+    for (((w, &g), m), v) in elements {
+        step.apply(w, g, m, v);
     }
 }
 

@@ -1,3 +1,8 @@
+//! The Keras catalog of chapter 6, beside the book and not part of it: Keras' initializers
+//! ([`initializers`]: Glorot, He, LeCun, orthogonal, ...) and optimizers. A student reading
+//! the book may skip it; `keras-lite` builds its layers and `compile`s with it. Keras' `Adam`
+//! runs the book's update kernel ([`crate::book::AdamStep`]).
+//!
 //! Keras' optimizers (`tf.keras.optimizers`, Keras 2), with Keras' defaults and exactly
 //! Keras' float32 arithmetic: each update matches TensorFlow's trajectories in the parity
 //! fixture (see `tests/keras_parity.rs`).
@@ -53,6 +58,7 @@ pub mod adamax;
 pub mod adamw;
 pub mod base;
 pub mod ftrl;
+pub mod initializers;
 pub mod nadam;
 pub mod rmsprop;
 pub mod schedules;

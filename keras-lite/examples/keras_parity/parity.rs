@@ -18,8 +18,9 @@
 //! assert!(report.all_passed());
 //! ```
 
-use ch03_activations::Activation as ActivationFn;
-use ch04_loss_gradient::{Labels, Loss, reduce};
+use ch03_activations::keras::Activation as ActivationFn;
+use ch04_loss_gradient::Labels;
+use ch04_loss_gradient::keras::{Loss, reduce};
 use ch05_backprop::ParamMut;
 use keras_lite::compile::IntoLoss;
 use keras_lite::layers::{Dense, InputLayer};

@@ -18,7 +18,7 @@ pub struct Activation {
 
 impl Activation {
     /// An activation layer: a Keras name (`"relu"`) or a ch03
-    /// [`Activation`](ch03_activations::Activation) value.
+    /// [`Activation`](ch03_activations::keras::Activation) value.
     pub fn new(activation: impl Into<ActivationSpec>) -> Self {
         Activation {
             name: None,

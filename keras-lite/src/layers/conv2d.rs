@@ -33,7 +33,7 @@ use crate::layers::kernel_bias::{Penalties, check_finite, checked_bias};
 use crate::layers::rows::{nhwc, nhwc_mut, reshaped, view_as};
 use crate::regularizers::Regularizer;
 use crate::summary::shape_with_batch;
-use ch03_activations::Activation as ActivationFn;
+use ch03_activations::keras::Activation as ActivationFn;
 use speed::parallel::join;
 use ch05_backprop::{Mode, ParamMut, ensure_shape};
 use ch07_cnn::convolution::{conv_backward_rows, conv_forward_rows};

@@ -18,7 +18,7 @@ use crate::error::{KerasError, Result};
 use crate::initializers::InitializerSpec;
 use crate::layers::kernel_bias::{Penalties, check_finite, checked_bias};
 use crate::regularizers::Regularizer;
-use ch03_activations::Activation as ActivationFn;
+use ch03_activations::keras::Activation as ActivationFn;
 use ch05_backprop::{Affine, Layer as _, Mode, ParamMut, ensure_shape};
 use ndarray::{Array1, Array2, ArrayD, ArrayRef2, Ix2};
 use rand::rngs::StdRng;

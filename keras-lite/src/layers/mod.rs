@@ -13,7 +13,7 @@
 //!
 //! The computing parts come from the chapter crates: `Dense` is ch05's
 //! [`Affine`](ch05_backprop::Affine) followed by a ch03
-//! [`Activation`](ch03_activations::Activation) (its `forward_into`/`backward_into`); the
+//! [`Activation`](ch03_activations::keras::Activation) (its `forward_into`/`backward_into`); the
 //! `Activation` layer is ch05's [`ActivationLayer`](ch05_backprop::ActivationLayer);
 //! `Dropout` and `BatchNormalization` are ch06's
 //! [`Dropout`](ch06_optimizers_init::dropout::Dropout) (Keras' inverted form) and

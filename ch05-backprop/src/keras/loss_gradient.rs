@@ -40,7 +40,10 @@
 
 use crate::layer::ensure_shape;
 use ch03_activations::Float;
-use ch04_loss_gradient::{Labels, Loss, LossError, check_sample_weight};
+use ch03_activations::sigmoid::sigmoid_scalar;
+use ch03_activations::softmax::softmax_row_into;
+use ch04_loss_gradient::keras::{Loss, check_sample_weight};
+use ch04_loss_gradient::{Labels, LossError};
 use ndarray::{Array2, ArrayRef1, ArrayRef2, ArrayView1, ArrayViewMut1};
 
 /// `out = dL/dy_pred` of Keras' reduced loss `L = sum_i w_i L_i / N`, shape (N, D) like
@@ -51,8 +54,9 @@ use ndarray::{Array2, ArrayRef1, ArrayRef2, ArrayView1, ArrayViewMut1};
 /// row, an empty batch.
 ///
 /// ```
-/// use ch04_loss_gradient::{Labels, Loss};
-/// use ch05_backprop::loss_gradient;
+/// use ch04_loss_gradient::Labels;
+/// use ch04_loss_gradient::keras::Loss;
+/// use ch05_backprop::keras::loss_gradient;
 /// use ndarray::{Array2, array};
 ///
 /// // mean squared error: L = sum_i mean_j (p - t)^2 / N, so dL/dp = 2 (p - t) / (D N)
@@ -376,8 +380,7 @@ fn row_gradient<A: Float>(
             for j in 0..d {
                 let tj = t.at(j);
                 g[j] = if from_logits {
-                    let s = one / (one + (-p[j]).exp());
-                    (s - tj) * inv_d
+                    (sigmoid_scalar(p[j]) - tj) * inv_d
                 } else if inside(p[j], eps, one - eps) {
                     -(tj / (p[j] + eps) - (one - tj) / (one - p[j] + eps)) * inv_d
                 } else {
@@ -429,14 +432,9 @@ fn softmax_minus_targets<A: Float>(
     z: ArrayView1<'_, A>,
     mut g: ArrayViewMut1<'_, A>,
 ) {
-    let m = z.fold(A::neg_infinity(), |m, &v| m.max(v));
-    let mut sum = A::zero();
-    for (gj, &zj) in g.iter_mut().zip(z.iter()) {
-        *gj = (zj - m).exp();
-        sum = sum + *gj;
-    }
+    softmax_row_into(&z, &mut g); // ch03's softmax kernel
     let sum_t = t.sum(z.len());
     for (j, gj) in g.iter_mut().enumerate() {
-        *gj = *gj / sum * sum_t - t.at(j);
+        *gj = *gj * sum_t - t.at(j);
     }
 }

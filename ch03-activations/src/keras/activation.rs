@@ -21,7 +21,7 @@
 //! | elu, selu | the positive branch at 0 (`1`, `scale`) |
 //!
 //! ```
-//! use ch03_activations::Activation;
+//! use ch03_activations::keras::Activation;
 //! use ndarray::array;
 //!
 //! let relu: Activation = "relu".parse().unwrap();
@@ -33,6 +33,9 @@
 //! ```
 
 use crate::Float;
+use crate::relu::relu_scalar;
+use crate::sigmoid::{sigmoid_grad_from_y, sigmoid_scalar as sigmoid};
+use crate::softmax::softmax_row_into;
 use ndarray::{Array2, ArrayRef2, Zip};
 use std::fmt;
 use std::str::FromStr;
@@ -134,7 +137,7 @@ impl Activation {
     /// Parsed names always pass; call this on values built from user input.
     ///
     /// ```
-    /// use ch03_activations::Activation;
+    /// use ch03_activations::keras::Activation;
     /// let bad = Activation::Relu { alpha: 0.0, max_value: Some(-1.0), threshold: 0.0 };
     /// let err = bad.validate().unwrap_err().to_string();
     /// assert!(err.contains("max_value"), "{err}");
@@ -293,29 +296,21 @@ impl fmt::Display for Activation {
 // ---------------------------------------------------------------------------------------------
 
 #[inline]
-fn sigmoid<A: Float>(x: A) -> A {
-    // exp(-x) overflows to +inf for very negative x, and 1 / inf = 0: no NaN either way.
-    A::one() / (A::one() + (-x).exp())
-}
-
-#[inline]
-fn sigmoid_grad_from_y<A: Float>(y: A) -> A {
-    y * (A::one() - y)
-}
-
-#[inline]
 fn tanh_grad_from_y<A: Float>(y: A) -> A {
     A::one() - y * y
 }
 
 /// TensorFlow's softplus threshold `ln(eps) + 2` (about -13.94 in f32, -34.04 in f64).
 #[inline]
-fn softplus_threshold<A: Float>() -> A {
+pub fn softplus_threshold<A: Float>() -> A {
     A::epsilon().ln() + A::of(2.0)
 }
 
+/// `ln(1 + exp(x))` as TensorFlow computes it, with `threshold` = [`softplus_threshold`]:
+/// `x` above `-threshold`, `exp(x)` below `threshold`, `ln_1p(exp(x))` between. Shared with
+/// ch04's `log_cosh` loss.
 #[inline]
-fn softplus<A: Float>(x: A, threshold: A) -> A {
+pub fn softplus<A: Float>(x: A, threshold: A) -> A {
     if x > -threshold {
         x // ln(1 + e^x) == x to within eps, and e^x could overflow
     } else if x < threshold {
@@ -514,7 +509,7 @@ impl<A: Float> ReluParams<A> {
         } else if self.relu6 {
             relu6(x)
         } else {
-            x.max(zero)
+            relu_scalar(x)
         };
         if let (Some(m), false) = (self.max_value, self.relu6) {
             y = y.max(zero).min(m);
@@ -579,22 +574,13 @@ fn vjp_into<A: Float>(
         .for_each(|dx, &x, &dy| *dx = dy * g(x));
 }
 
-/// Row-wise max-shifted softmax of `x` into `y` (both (N, D)), allocating nothing.
+/// Row-wise max-shifted softmax of `x` into `y` (both (N, D)), allocating nothing: the book's
+/// softmax kernel ([`softmax_row_into`]) on each row.
 fn softmax_rows_into<A: Float>(x: &ArrayRef2<A>, y: &mut ArrayRef2<A>) {
     Zip::from(y.rows_mut())
         .and(x.rows())
         .for_each(|mut y_row, x_row| {
-            // Subtracting the row max keeps exp() from overflowing (book 3.5.2); the result
-            // is unchanged because the factor exp(-max) cancels in the ratio.
-            let max = x_row
-                .iter()
-                .fold(A::neg_infinity(), |m, &v| if v > m { v } else { m });
-            let mut sum = A::zero();
-            Zip::from(&mut y_row).and(&x_row).for_each(|y, &x| {
-                *y = (x - max).exp();
-                sum = sum + *y;
-            });
-            y_row.mapv_inplace(|v| v / sum);
+            softmax_row_into(&x_row, &mut y_row);
         });
 }
 
@@ -631,7 +617,7 @@ impl Activation {
     /// The Keras name (`"relu"`, `"softmax"`, ...), without hyper-parameters (see `Display`).
     ///
     /// ```
-    /// use ch03_activations::Activation;
+    /// use ch03_activations::keras::Activation;
     /// assert_eq!("silu".parse::<Activation>().unwrap().name(), "swish");
     /// ```
     pub fn name(&self) -> &'static str {
@@ -663,7 +649,7 @@ impl Activation {
     /// `f(x)` of an element-wise activation. Panics for softmax (not element-wise).
     ///
     /// ```
-    /// use ch03_activations::Activation;
+    /// use ch03_activations::keras::Activation;
     /// assert_eq!(Activation::Sigmoid.value(0.0f64), 0.5);
     /// assert_eq!(Activation::HardSigmoid.value(1.0f32), 0.7);
     /// ```
@@ -698,7 +684,7 @@ impl Activation {
     /// Panics for softmax (its derivative is a Jacobian: use [`Activation::backward`]).
     ///
     /// ```
-    /// use ch03_activations::Activation;
+    /// use ch03_activations::keras::Activation;
     /// assert_eq!(Activation::Sigmoid.derivative(0.0f64), 0.25);
     /// let relu: Activation = "relu".parse().unwrap();
     /// assert_eq!(relu.derivative(0.0f32), 0.0); // TensorFlow: relu'(0) = 0
@@ -733,7 +719,7 @@ impl Activation {
     /// `y = f(x)` for a batch `x` of shape (N, D); softmax works row by row. Returns (N, D).
     ///
     /// ```
-    /// use ch03_activations::Activation;
+    /// use ch03_activations::keras::Activation;
     /// use ndarray::array;
     /// let x = array![[-1.0f64, 0.0, 1.0], [1.0, 1.0, 1.0]];
     /// let y = Activation::Softmax.forward(&x);
@@ -761,8 +747,7 @@ impl Activation {
             } => {
                 let p = ReluParams::<A>::new(alpha, max_value, threshold);
                 if p.is_plain() {
-                    let zero = A::zero();
-                    map_into(x, y, |x| if x > zero { x } else { zero });
+                    map_into(x, y, relu_scalar);
                 } else {
                     map_into(x, y, |x| p.value(x));
                 }
@@ -802,7 +787,7 @@ impl Activation {
     /// All of shape (N, D); returns `dx` of shape (N, D).
     ///
     /// ```
-    /// use ch03_activations::Activation;
+    /// use ch03_activations::keras::Activation;
     /// use ndarray::array;
     /// let x = array![[0.0f64, 0.0]];
     /// let sig = Activation::Sigmoid;

@@ -21,7 +21,7 @@
 //! | `lecun_normal`, `lecun_uniform` | 1, fan_in | `sqrt(1 / in)` (the book's "Xavier") |
 //!
 //! ```
-//! use ch06_optimizers_init::initializers::Initializer;
+//! use ch06_optimizers_init::keras::initializers::Initializer;
 //! let init: Initializer = "he_normal".parse().unwrap();
 //! let w = init.sample_seeded::<f32>(&[784, 128], 42).unwrap();
 //! assert_eq!(w.shape(), &[784, 128]);

@@ -28,7 +28,8 @@
 //! | cosine_similarity | `-sum(t p) / (max(norm(t), 1e-6) max(norm(p), 1e-6))`: -1 is best |
 //!
 //! ```
-//! use ch04_loss_gradient::{Labels, Loss};
+//! use ch04_loss_gradient::Labels;
+//! use ch04_loss_gradient::keras::Loss;
 //! use ndarray::array;
 //!
 //! let loss: Loss = "mse".parse().unwrap();
@@ -42,40 +43,17 @@
 //! assert!((weighted - 0.25).abs() < 1e-7);
 //! ```
 
+use crate::labels::{Labels, LossError};
+use crate::loss_functions::{cross_entropy_logits_class, cross_entropy_logits_row};
 use ch03_activations::Float;
-use ndarray::{Array1, ArrayRef1, ArrayRef2, ArrayView1, ArrayView2};
+use ch03_activations::keras::activation::{softplus as softplus_at, softplus_threshold};
+use ch03_activations::softmax::shifted_log_sum_exp;
+use ndarray::{Array1, ArrayRef1, ArrayRef2, ArrayView1};
 use std::fmt;
 use std::str::FromStr;
 
 /// Keras' fuzz factor `backend.epsilon()`.
 pub const EPSILON: f64 = 1e-7;
-
-/// The true values a loss compares a prediction with.
-#[derive(Debug, Clone, Copy)]
-pub enum Labels<'a, A> {
-    /// Same shape as the prediction (N, D): one-hot rows, regression targets, 0/1 labels.
-    /// `sparse_categorical_crossentropy` also takes a column (N, 1) of whole-number class
-    /// indices here, as Keras does.
-    Dense(ArrayView2<'a, A>),
-    /// One class index per row of the prediction (N,): `sparse_categorical_crossentropy`,
-    /// and `categorical_crossentropy` (read as one-hot rows).
-    Sparse(ArrayView1<'a, usize>),
-}
-
-impl<A> Labels<'_, A> {
-    /// The number of samples (rows) the labels describe.
-    pub fn len(&self) -> usize {
-        match self {
-            Labels::Dense(t) => t.nrows(),
-            Labels::Sparse(t) => t.len(),
-        }
-    }
-
-    /// True when there are no samples.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-}
 
 /// A Keras loss, parsed from its name or alias (`"mse".parse::<Loss>()`).
 ///
@@ -130,23 +108,6 @@ pub enum Loss {
     Poisson,
     /// Minus the cosine of the angle between `t` and `p`; aliases `cosine_proximity`, `cosine`.
     CosineSimilarity,
-}
-
-/// What can go wrong when a loss is computed from user data or parsed from a name.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum LossError {
-    /// A name that is neither a Keras loss function nor a loss class.
-    #[error("unknown loss {name:?}; valid names are: {valid}")]
-    UnknownName { name: String, valid: String },
-    /// Arrays whose shapes do not fit together (the message says which and how to fix it).
-    #[error("{0}")]
-    Shape(String),
-    /// Labels that are not valid for the loss (a class index out of range, ...).
-    #[error("{0}")]
-    Label(String),
-    /// A hyper-parameter out of its range (label_smoothing outside [0, 1], ...).
-    #[error("{0}")]
-    Parameter(String),
 }
 
 /// Every name [`Loss::from_str`] accepts, with the loss it means: Keras' function names,
@@ -556,8 +517,8 @@ impl Loss {
                     }
                 };
                 if from_logits {
-                    let (m, lse) = shifted_logsumexp(p);
-                    sum(&|t, z| smooth(t) * (lse - (z - m)))
+                    let (m, ln_sum) = shifted_log_sum_exp(&p);
+                    cross_entropy_logits_row(&p, m + ln_sum, |j| smooth(t.at(j)))
                 } else {
                     // Keras renormalises the row, then clips away 0 and 1.
                     let total = p.sum();
@@ -634,8 +595,8 @@ fn float_class<A: Float>(v: A, sample: usize, classes: usize) -> Result<usize, L
 /// Keras' backend does for probabilities: no renormalisation, unlike categorical_crossentropy.
 fn sparse_crossentropy_row<A: Float>(p: ArrayView1<'_, A>, class: usize, from_logits: bool) -> A {
     if from_logits {
-        let (m, lse) = shifted_logsumexp(p);
-        lse - (p[class] - m)
+        let (m, ln_sum) = shifted_log_sum_exp(&p);
+        cross_entropy_logits_class(&p, m + ln_sum, class)
     } else {
         let eps = A::of(EPSILON);
         let hi = A::one() - eps;
@@ -646,24 +607,10 @@ fn sparse_crossentropy_row<A: Float>(p: ArrayView1<'_, A>, class: usize, from_lo
     }
 }
 
-/// `(m, ln(sum(exp(z - m))))` with `m = max(z)`: the log-sum-exp of the shifted row.
-fn shifted_logsumexp<A: Float>(z: ArrayView1<'_, A>) -> (A, A) {
-    let m = z.iter().copied().fold(A::neg_infinity(), A::max);
-    let sum = z.iter().fold(A::zero(), |acc, &x| acc + (x - m).exp());
-    (m, sum.ln())
-}
-
-/// `ln(1 + exp(x))` as TensorFlow computes it: `x` above `-ln(eps_A) - 2`, `exp(x)` below
-/// `ln(eps_A) + 2` (eps_A the machine epsilon of the scalar type), `ln_1p(exp(x))` between.
+/// `ln(1 + exp(x))` as TensorFlow computes it: ch03's Keras `softplus`, one formula for the
+/// activation and this loss.
 fn softplus<A: Float>(x: A) -> A {
-    let threshold = A::epsilon().ln() + A::of(2.0);
-    if x > -threshold {
-        x
-    } else if x < threshold {
-        x.exp()
-    } else {
-        x.exp().ln_1p()
-    }
+    softplus_at(x, softplus_threshold())
 }
 
 /// Checks that `sample_weight`, if given, has one weight per sample (`n`).
