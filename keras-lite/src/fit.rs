@@ -31,8 +31,8 @@ use crate::data::{self, Inputs, Targets};
 use crate::error::{KerasError, Result};
 use crate::history::{History, HistoryParams, Logs};
 use crate::progress::Progbar;
-use crate::sequential::Sequential;
 use crate::sequence::{Prefetch, Sequence};
+use crate::sequential::Sequential;
 use crate::training::{Dataset, Tracker, num_batches};
 use ndarray::{Array1, ArrayView1};
 use rand::seq::SliceRandom;
@@ -352,9 +352,7 @@ impl Sequential {
                 options.validation_split
             );
         }
-        let val_batch = options
-            .validation_batch_size
-            .unwrap_or(options.batch_size);
+        let val_batch = options.validation_batch_size.unwrap_or(options.batch_size);
         let validation = match &val_arrays {
             Some((ds, _)) => Some(Validation::Arrays {
                 ds,

@@ -528,9 +528,7 @@ impl Sequential {
                 Validation::Arrays {
                     ds,
                     range: 0..ds.len(),
-                    batch_size: options
-                        .validation_batch_size
-                        .unwrap_or(options.batch_size),
+                    batch_size: options.validation_batch_size.unwrap_or(options.batch_size),
                     steps: options.validation_steps,
                 },
                 Some(Self::tracker(metrics.clone())),

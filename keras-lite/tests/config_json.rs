@@ -43,7 +43,10 @@ fn models() -> Vec<Sequential> {
                 .into(),
             Conv2D::new(2, (2, 3)).use_bias(false).name("conv_b").into(),
             MaxPooling2D::new(2).into(),
-            AveragePooling2D::new((2, 1)).strides(1).padding("same").into(),
+            AveragePooling2D::new((2, 1))
+                .strides(1)
+                .padding("same")
+                .into(),
             Reshape::with_inferred_axis(&[2, 0], 1).into(),
             Reshape::new(&[4, 1, 1]).into(),
             GlobalAveragePooling2D::new().into(),
@@ -150,10 +153,7 @@ fn models() -> Vec<Sequential> {
         )
         .unwrap();
     let mut binary = Sequential::new(vec![
-        Dense::new(1)
-            .input_shape(&[3])
-            .activation("sigmoid")
-            .into(),
+        Dense::new(1).input_shape(&[3]).activation("sigmoid").into(),
     ]);
     binary
         .compile(
@@ -165,14 +165,14 @@ fn models() -> Vec<Sequential> {
             &[MetricArg::from(Metric::BinaryAccuracy { threshold: 0.7 })],
         )
         .unwrap();
-    let mut sparse = Sequential::new(vec![
-        Dense::new(3).input_shape(&[2]).into(),
-    ]);
+    let mut sparse = Sequential::new(vec![Dense::new(3).input_shape(&[2]).into()]);
     sparse
         .compile(
             "adam",
             Loss::SparseCategoricalCrossentropy { from_logits: true },
-            &[MetricArg::from(Metric::SparseTopKCategoricalAccuracy { k: 2 })],
+            &[MetricArg::from(Metric::SparseTopKCategoricalAccuracy {
+                k: 2,
+            })],
         )
         .unwrap();
     let mut huber = Sequential::new(vec![Dense::new(1).input_shape(&[2]).into()]);
@@ -183,12 +183,7 @@ fn models() -> Vec<Sequential> {
 }
 
 fn configs() -> Value {
-    Value::Array(
-        models()
-            .iter()
-            .map(|m| m.get_config().unwrap())
-            .collect(),
-    )
+    Value::Array(models().iter().map(|m| m.get_config().unwrap()).collect())
 }
 
 /// The first difference between `a` and `b`, as a path, or None.
@@ -229,10 +224,7 @@ fn configs_are_written_as_before_key_by_key() {
         panic!("config.json changed at {d}");
     }
     // Byte for byte too: the same keys in the same order, the same numbers.
-    let written: Vec<String> = models()
-        .iter()
-        .map(|m| m.to_json().unwrap())
-        .collect();
+    let written: Vec<String> = models().iter().map(|m| m.to_json().unwrap()).collect();
     let golden: Vec<String> = before
         .as_array()
         .unwrap()
