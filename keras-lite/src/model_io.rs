@@ -368,11 +368,13 @@ pub fn constraint_from_json(v: &Value) -> Result<Constraint> {
 
 /// Keras' `mode` of `VarianceScaling`.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
 enum ModeJson {
-    FanIn,
-    FanOut,
-    FanAvg,
+    #[serde(rename = "fan_in")]
+    In,
+    #[serde(rename = "fan_out")]
+    Out,
+    #[serde(rename = "fan_avg")]
+    Avg,
 }
 
 /// Keras' `distribution` of `VarianceScaling` (`"normal"` is Keras 2's old name).
@@ -469,9 +471,9 @@ fn initializer_json(spec: &InitializerSpec) -> NameOr<InitializerObject> {
             InitializerConfig {
                 scale: Some(scale),
                 mode: Some(match mode {
-                    FanMode::FanIn => ModeJson::FanIn,
-                    FanMode::FanOut => ModeJson::FanOut,
-                    FanMode::FanAvg => ModeJson::FanAvg,
+                    FanMode::FanIn => ModeJson::In,
+                    FanMode::FanOut => ModeJson::Out,
+                    FanMode::FanAvg => ModeJson::Avg,
                 }),
                 distribution: Some(match distribution {
                     ScalingDistribution::TruncatedNormal => DistributionJson::TruncatedNormal,
@@ -527,10 +529,10 @@ fn initializer(i: NameOr<InitializerObject>) -> Result<InitializerSpec> {
         },
         "VarianceScaling" => Initializer::VarianceScaling {
             scale: c.scale.unwrap_or(1.0),
-            mode: match c.mode.unwrap_or(ModeJson::FanIn) {
-                ModeJson::FanIn => FanMode::FanIn,
-                ModeJson::FanOut => FanMode::FanOut,
-                ModeJson::FanAvg => FanMode::FanAvg,
+            mode: match c.mode.unwrap_or(ModeJson::In) {
+                ModeJson::In => FanMode::FanIn,
+                ModeJson::Out => FanMode::FanOut,
+                ModeJson::Avg => FanMode::FanAvg,
             },
             distribution: match c.distribution.unwrap_or(DistributionJson::TruncatedNormal) {
                 DistributionJson::TruncatedNormal => ScalingDistribution::TruncatedNormal,
@@ -987,8 +989,8 @@ pub fn layer_from_config(config: LayerConfig, what: &str) -> Result<Layer> {
         }
         LayerConfig::BatchNormalization(c) => {
             if let Some(axis) = c.axis.filter(|a| !a.is_null())
-                && axis != Value::from(-1)
-                && axis != Value::from(vec![-1])
+                && axis != -1
+                && !axis.as_array().is_some_and(|a| a.len() == 1 && a[0] == -1)
             {
                 return Err(bad(
                     what,
