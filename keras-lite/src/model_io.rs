@@ -22,8 +22,9 @@
 //! The layout is written down once, as serde types: each Keras `{"class_name": ...,
 //! "config": {...}}` pair is an enum tagged by `class_name` with its `config` as content
 //! ([`LayerConfig`] for the layers, and the regularizers and constraints), and each config a
-//! struct whose fields are Keras' keys. A field Keras may leave out is an `Option`, and its
-//! Keras default is applied where the config becomes a layer. A value that Keras writes either
+//! struct whose fields are Keras' keys. A field Keras may leave out is an `Option` (missing
+//! or `null` reads as `None`), and its Keras default is applied where the config becomes a
+//! layer. A value that Keras writes either
 //! as a name or as an object (`"relu"` or `{"name": "relu", "alpha": 0.1}`) is a [`NameOr`].
 //! Reading checks what the types cannot (ranges, the features keras-lite does not have) and
 //! names the layer in every error.
@@ -141,14 +142,14 @@ impl<'de, T: DeserializeOwned> Deserialize<'de> for NameOr<T> {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ActivationObject {
     pub name: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub alpha: Option<f64>,
     /// `Some(None)` writes `"max_value": null` (relu without a cap).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_value: Option<Option<f64>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub threshold: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub approximate: Option<bool>,
 }
 
@@ -391,25 +392,24 @@ enum DistributionJson {
 /// only by the classes that have it, and `seed` always (`null` when none).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct InitializerConfig {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     value: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     mean: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     stddev: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     minval: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     maxval: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     scale: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     mode: Option<ModeJson>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     distribution: Option<DistributionJson>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     gain: Option<f64>,
-    #[serde(default)]
     seed: Option<u64>,
 }
 
@@ -570,11 +570,11 @@ pub fn initializer_from_json(v: &Value) -> Result<InitializerSpec> {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct LossObject {
     pub name: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub delta: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub from_logits: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub label_smoothing: Option<f64>,
 }
 
@@ -661,11 +661,11 @@ pub fn loss_from_json(v: &Value) -> Result<Loss> {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct MetricObject {
     pub name: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub threshold: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub k: Option<usize>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub loss: Option<NameOr<LossObject>>,
 }
 
@@ -766,15 +766,12 @@ impl<'de> Deserialize<'de> for BatchShape {
 /// What every layer's config holds.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BaseConfig {
-    #[serde(default)]
     pub name: Option<String>,
-    #[serde(default)]
     pub trainable: Option<bool>,
     /// `"float32"` (Keras 3 writes an object here; keras-lite computes in float32 whatever
     /// it says).
-    #[serde(default)]
     pub dtype: Option<Value>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub batch_input_shape: Option<BatchShape>,
 }
 
@@ -784,23 +781,14 @@ pub struct DenseConfig {
     #[serde(flatten)]
     pub base: BaseConfig,
     pub units: usize,
-    #[serde(default)]
     pub activation: Option<NameOr<ActivationObject>>,
-    #[serde(default)]
     pub use_bias: Option<bool>,
-    #[serde(default)]
     pub kernel_initializer: Option<NameOr<InitializerObject>>,
-    #[serde(default)]
     pub bias_initializer: Option<NameOr<InitializerObject>>,
-    #[serde(default)]
     pub kernel_regularizer: Option<NameOr<RegularizerConfig>>,
-    #[serde(default)]
     pub bias_regularizer: Option<NameOr<RegularizerConfig>>,
-    #[serde(default)]
     pub activity_regularizer: Option<NameOr<RegularizerConfig>>,
-    #[serde(default)]
     pub kernel_constraint: Option<NameOr<ConstraintConfig>>,
-    #[serde(default)]
     pub bias_constraint: Option<NameOr<ConstraintConfig>>,
 }
 
@@ -819,9 +807,7 @@ pub struct DropoutConfig {
     pub base: BaseConfig,
     pub rate: f64,
     /// Always `null` in keras-lite (each value is dropped independently).
-    #[serde(default)]
     pub noise_shape: Option<Value>,
-    #[serde(default)]
     pub seed: Option<u64>,
 }
 
@@ -831,15 +817,10 @@ pub struct BatchNormalizationConfig {
     #[serde(flatten)]
     pub base: BaseConfig,
     /// `-1` (or `[-1]`): keras-lite normalizes the last axis.
-    #[serde(default)]
     pub axis: Option<Value>,
-    #[serde(default)]
     pub momentum: Option<f64>,
-    #[serde(default)]
     pub epsilon: Option<f64>,
-    #[serde(default)]
     pub center: Option<bool>,
-    #[serde(default)]
     pub scale: Option<bool>,
 }
 
@@ -1060,7 +1041,6 @@ pub struct TrainingConfig {
 /// error names the layer it is in.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SequentialConfig<L> {
-    #[serde(default)]
     pub name: Option<String>,
     pub layers: Vec<L>,
 }
@@ -1072,12 +1052,10 @@ pub struct ModelConfig<L = LayerConfig> {
     pub class_name: String,
     pub config: SequentialConfig<L>,
     /// Who wrote the file (`"keras-lite 0.1.0"`); not read.
-    #[serde(default)]
     pub keras_version: Option<String>,
     /// `"ndarray"`; not read.
-    #[serde(default)]
     pub backend: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub training_config: Option<TrainingConfig>,
 }
 

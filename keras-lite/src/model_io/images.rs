@@ -56,36 +56,22 @@ pub struct Conv2DConfig {
     pub base: BaseConfig,
     pub filters: usize,
     pub kernel_size: Pair,
-    #[serde(default)]
     pub strides: Option<Pair>,
-    #[serde(default)]
     pub padding: Option<String>,
-    #[serde(default)]
     pub data_format: Option<String>,
     /// Only `[1, 1]`.
-    #[serde(default)]
     pub dilation_rate: Option<Pair>,
     /// Only 1.
-    #[serde(default)]
     pub groups: Option<usize>,
-    #[serde(default)]
     pub activation: Option<NameOr<ActivationObject>>,
-    #[serde(default)]
     pub use_bias: Option<bool>,
-    #[serde(default)]
     pub kernel_initializer: Option<NameOr<InitializerObject>>,
-    #[serde(default)]
     pub bias_initializer: Option<NameOr<InitializerObject>>,
-    #[serde(default)]
     pub kernel_regularizer: Option<NameOr<RegularizerConfig>>,
-    #[serde(default)]
     pub bias_regularizer: Option<NameOr<RegularizerConfig>>,
     /// Not supported on Conv2D: always `null`.
-    #[serde(default)]
     pub activity_regularizer: Option<Value>,
-    #[serde(default)]
     pub kernel_constraint: Option<NameOr<ConstraintConfig>>,
-    #[serde(default)]
     pub bias_constraint: Option<NameOr<ConstraintConfig>>,
 }
 
@@ -94,13 +80,9 @@ pub struct Conv2DConfig {
 pub struct Pooling2DConfig {
     #[serde(flatten)]
     pub base: BaseConfig,
-    #[serde(default)]
     pub pool_size: Option<Pair>,
-    #[serde(default)]
     pub padding: Option<String>,
-    #[serde(default)]
     pub strides: Option<Pair>,
-    #[serde(default)]
     pub data_format: Option<String>,
 }
 
@@ -109,10 +91,8 @@ pub struct Pooling2DConfig {
 pub struct GlobalAveragePooling2DConfig {
     #[serde(flatten)]
     pub base: BaseConfig,
-    #[serde(default)]
     pub data_format: Option<String>,
     /// Only `false`.
-    #[serde(default)]
     pub keepdims: Option<bool>,
 }
 
