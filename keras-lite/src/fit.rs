@@ -82,9 +82,12 @@ impl<'a> ValidationData<'a> {
 }
 
 /// The arguments of `fit` besides `x` and `y`, with Keras' defaults:
-/// `FitOptions { epochs: 5, ..Default::default() }`.
+/// `FitOptions { epochs: 5, ..Default::default() }`. `fit_sequence` takes them too, except
+/// `validation_split`, `class_weight` and `sample_weight`, which need arrays (an error there,
+/// as in Keras).
 pub struct FitOptions<'a> {
-    /// Samples per gradient step (32).
+    /// Samples per gradient step (32); not used by `fit_sequence`, whose source makes the
+    /// batches.
     pub batch_size: usize,
     /// The epoch to stop before: epochs run over `initial_epoch..epochs` (1).
     pub epochs: usize,
@@ -96,7 +99,8 @@ pub struct FitOptions<'a> {
     pub validation_split: f64,
     /// Data to validate on (takes precedence over `validation_split`, as in Keras).
     pub validation_data: Option<ValidationData<'a>>,
-    /// Draw a new order of the training samples at every pass (true).
+    /// Draw a new order of the training samples at every pass (true); with `fit_sequence`, a
+    /// new order of the source's batches at every epoch.
     pub shuffle: bool,
     /// Weight of each class in the loss, `{class: weight}` for every class 0..C-1.
     pub class_weight: Option<HashMap<usize, f64>>,
@@ -105,7 +109,8 @@ pub struct FitOptions<'a> {
     /// The epoch to start from (0), e.g. to resume a run.
     pub initial_epoch: usize,
     /// Batches per epoch (default: one pass over the data). Batches continue where the last
-    /// epoch stopped, cycling through the data.
+    /// epoch stopped, cycling through the data; with `fit_sequence`, at most the source's
+    /// `len()`, from the start of its (shuffled) order every epoch.
     pub steps_per_epoch: Option<usize>,
     /// Batches per validation (default: all the validation data).
     pub validation_steps: Option<usize>,
