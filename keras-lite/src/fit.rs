@@ -10,7 +10,7 @@
 //! ```
 //!
 //! This loop is written once (`Sequential::run_epochs`): arrays and a
-//! [`Sequence`](crate::sequence::Sequence) (`fit_sequence`) are two batch sources
+//! [`Sequence`] (`fit_sequence`) are two batch sources
 //! (`BatchSource`) feeding the same steps. Arrays are borrowed, never copied: each batch's
 //! rows are gathered straight into the model's batch buffers.
 //!
