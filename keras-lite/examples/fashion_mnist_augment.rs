@@ -25,7 +25,7 @@
 use datasets::fashion_mnist::CLASS_NAMES;
 use keras_lite::layers::{Dense, Flatten};
 use keras_lite::sequence::{ArraySequence, Batch, Sequence, SequenceFitOptions};
-use keras_lite::{EvaluateOptions, Sequential, plots};
+use keras_lite::{EvaluateOptions, FitOptions, Sequential, plots};
 use ndarray::{Array1, Array3, ArrayView2, ArrayViewMut2, Axis};
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
@@ -243,13 +243,15 @@ fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     let start = Instant::now();
     let history = model.fit_sequence(
         &mut train,
-        SequenceFitOptions {
+        FitOptions {
             epochs: args.epochs,
             verbose: args.verbose,
+            ..Default::default()
+        },
+        SequenceFitOptions {
             validation_data: Some(&validation),
             workers: args.workers,
             max_queue_size: args.max_queue_size,
-            ..Default::default()
         },
     )?;
     let training = start.elapsed().as_secs_f64();

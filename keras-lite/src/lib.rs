@@ -89,7 +89,9 @@
 //! | [`sequential`] | [`Sequential`]: layers, build, `summary`, `compile`, weights |
 //! | [`layers`] | `InputLayer`, `Flatten`, `Dense`, `Activation`, `Dropout`, `BatchNormalization`, `Conv2D`, `MaxPooling2D`, `AveragePooling2D`, `GlobalAveragePooling2D`, `Reshape` |
 //! | [`compile`] | what `compile` accepts by name or object, checked once |
-//! | [`fit`] | [`FitOptions`] and the training loop |
+//! | [`fit`] | [`FitOptions`] and the one training loop (arrays and a `Sequence` are two batch sources of it) |
+//! | [`sequence`] | `Sequence` batch sources and their prefetching workers (`fit_sequence`, ...) |
+//! | [`model_io`] | `save`/`load_model`: `config.json` in Keras' layout, through serde types |
 //! | [`evaluate`] | `evaluate`, `predict`, `train_on_batch`, `test_on_batch`, `predict_on_batch` |
 //! | [`metrics`] | accuracy (resolved as Keras does), top-k, losses as metrics |
 //! | [`progress`] | the Keras 2 progress bar, character for character |

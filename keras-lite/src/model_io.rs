@@ -19,6 +19,16 @@
 //! plus a `training_config` (loss, metrics, optimizer and its learning rate) when the model
 //! was compiled, which `load_model` uses to compile the loaded model again.
 //!
+//! The layout is written down once, as serde types: each Keras `{"class_name": ...,
+//! "config": {...}}` pair is an enum tagged by `class_name` with its `config` as content
+//! ([`LayerConfig`] for the layers, and the regularizers and constraints), and each config a
+//! struct whose fields are Keras' keys. A field Keras may leave out is an `Option` (missing
+//! or `null` reads as `None`), and its Keras default is applied where the config becomes a
+//! layer. A value that Keras writes either
+//! as a name or as an object (`"relu"` or `{"name": "relu", "alpha": 0.1}`) is a [`NameOr`].
+//! Reading checks what the types cannot (ranges, the features keras-lite does not have) and
+//! names the layer in every error.
+//!
 //! What is not saved: the optimizer's internal state (Adam's moments) and optimizer settings
 //! other than the learning rate; a loaded model resumes training with a fresh optimizer of the
 //! same kind.
@@ -65,7 +75,9 @@ use crate::weights_io;
 mod images;
 use ch03_activations::keras::Activation as ActivationFn;
 use ch04_loss_gradient::keras::Loss;
-use serde_json::{Map, Value, json};
+use serde::de::{DeserializeOwned, Error as _};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::{Map, Value};
 use std::path::Path;
 
 /// The architecture file inside a saved model directory.
@@ -82,349 +94,538 @@ fn bad(what: &str, msg: impl std::fmt::Display) -> KerasError {
     KerasError::InvalidArgument(format!("model config: {what}: {msg}"))
 }
 
+/// `T` read from `v`, a serde error becoming an error naming `what`.
+fn read<T: DeserializeOwned>(v: &Value, what: &str) -> Result<T> {
+    T::deserialize(v).map_err(|e| bad(what, e))
+}
+
+/// `x` as JSON (the types of this module always serialize).
+fn to_value(x: &impl Serialize) -> Value {
+    serde_json::to_value(x).expect("model_io's types serialize to JSON")
+}
+
 // ----------------------------------------------------------------------------------------
-// Values <-> JSON
+// Values inside a layer config
 // ----------------------------------------------------------------------------------------
 
-/// An activation as Keras writes it: its name, or `{"name": ..., parameters}` when the
+/// A value Keras writes either as a name (`"relu"`, `"glorot_uniform"`) or as an object.
+#[derive(Debug, Clone, PartialEq)]
+pub enum NameOr<T> {
+    Name(String),
+    Object(T),
+}
+
+impl<T: Serialize> Serialize for NameOr<T> {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        match self {
+            NameOr::Name(n) => s.serialize_str(n),
+            NameOr::Object(o) => o.serialize(s),
+        }
+    }
+}
+
+impl<'de, T: DeserializeOwned> Deserialize<'de> for NameOr<T> {
+    // Through a `Value`, so that an object that does not fit says why (serde's untagged
+    // enums only say that nothing matched).
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        match Value::deserialize(d)? {
+            Value::String(n) => Ok(NameOr::Name(n)),
+            v => T::deserialize(&v)
+                .map(NameOr::Object)
+                .map_err(D::Error::custom),
+        }
+    }
+}
+
+/// An activation with parameters: `{"name": "relu", "alpha": 0.1, "max_value": 6.0,
+/// "threshold": 0.0}`; only the keys of the named function are written.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ActivationObject {
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub alpha: Option<f64>,
+    /// `Some(None)` writes `"max_value": null` (relu without a cap).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_value: Option<Option<f64>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub threshold: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub approximate: Option<bool>,
+}
+
+/// An activation as Keras writes it: its name, or an [`ActivationObject`] when the
 /// parameters differ from the defaults.
-pub fn activation_to_json(f: &ActivationFn) -> Value {
-    match *f {
+fn activation_json(f: &ActivationFn) -> NameOr<ActivationObject> {
+    let named = |name: &str| ActivationObject {
+        name: name.to_string(),
+        ..Default::default()
+    };
+    NameOr::Object(match *f {
         ActivationFn::Relu {
             alpha,
             max_value,
             threshold,
-        } if alpha != 0.0 || max_value.is_some() || threshold != 0.0 => {
-            json!({"name": "relu", "alpha": alpha, "max_value": max_value, "threshold": threshold})
-        }
-        ActivationFn::Elu { alpha } if alpha != 1.0 => json!({"name": "elu", "alpha": alpha}),
-        ActivationFn::LeakyRelu { alpha } if alpha != 0.2 => {
-            json!({"name": "leaky_relu", "alpha": alpha})
-        }
-        ActivationFn::Gelu { approximate: true } => json!({"name": "gelu", "approximate": true}),
-        _ => json!(f.name()),
+        } if alpha != 0.0 || max_value.is_some() || threshold != 0.0 => ActivationObject {
+            alpha: Some(alpha),
+            max_value: Some(max_value),
+            threshold: Some(threshold),
+            ..named("relu")
+        },
+        ActivationFn::Elu { alpha } if alpha != 1.0 => ActivationObject {
+            alpha: Some(alpha),
+            ..named("elu")
+        },
+        ActivationFn::LeakyRelu { alpha } if alpha != 0.2 => ActivationObject {
+            alpha: Some(alpha),
+            ..named("leaky_relu")
+        },
+        ActivationFn::Gelu { approximate: true } => ActivationObject {
+            approximate: Some(true),
+            ..named("gelu")
+        },
+        _ => return NameOr::Name(f.name().to_string()),
+    })
+}
+
+/// The activation of a config, Keras' defaults for the parameters left out (any Keras
+/// activation name is accepted).
+fn activation_spec(a: NameOr<ActivationObject>) -> Result<ActivationSpec> {
+    let o = match a {
+        NameOr::Name(name) => return Ok(ActivationSpec::Name(name)),
+        NameOr::Object(o) => o,
+    };
+    let f = match o.name.as_str() {
+        "relu" => ActivationFn::Relu {
+            alpha: o.alpha.unwrap_or(0.0),
+            max_value: o.max_value.flatten(),
+            threshold: o.threshold.unwrap_or(0.0),
+        },
+        "elu" => ActivationFn::Elu {
+            alpha: o.alpha.unwrap_or(1.0),
+        },
+        "leaky_relu" => ActivationFn::LeakyRelu {
+            alpha: o.alpha.unwrap_or(0.2),
+        },
+        "gelu" => ActivationFn::Gelu {
+            approximate: o.approximate.unwrap_or(false),
+        },
+        other => other.parse::<ActivationFn>()?,
+    };
+    f.validate().map_err(|e| bad("activation", e))?;
+    Ok(ActivationSpec::Function(f))
+}
+
+fn activation_spec_json(spec: &ActivationSpec) -> NameOr<ActivationObject> {
+    match spec {
+        ActivationSpec::Name(n) => NameOr::Name(n.clone()),
+        ActivationSpec::Function(f) => activation_json(f),
     }
 }
 
-fn num(v: &Value, key: &str, what: &str) -> Result<f64> {
-    v.get(key)
-        .and_then(Value::as_f64)
-        .ok_or_else(|| bad(what, format!("missing number {key:?} in {v}")))
-}
-
-fn num_or(v: &Value, key: &str, default: f64, what: &str) -> Result<f64> {
-    match v.get(key) {
-        None | Some(Value::Null) => Ok(default),
-        Some(x) => x
-            .as_f64()
-            .ok_or_else(|| bad(what, format!("{key:?} must be a number, got {x}"))),
-    }
-}
-
-fn uint(v: &Value, key: &str, what: &str) -> Result<usize> {
-    v.get(key)
-        .and_then(Value::as_u64)
-        .map(|u| u as usize)
-        .ok_or_else(|| bad(what, format!("missing whole number {key:?} in {v}")))
-}
-
-fn text<'a>(v: &'a Value, key: &str, what: &str) -> Result<&'a str> {
-    v.get(key)
-        .and_then(Value::as_str)
-        .ok_or_else(|| bad(what, format!("missing text {key:?} in {v}")))
+/// An activation as Keras writes it: its name, or `{"name": ..., parameters}` when the
+/// parameters differ from the defaults.
+pub fn activation_to_json(f: &ActivationFn) -> Value {
+    to_value(&activation_json(f))
 }
 
 /// The inverse of [`activation_to_json`] (also accepts any Keras activation name).
 pub fn activation_from_json(v: &Value) -> Result<ActivationSpec> {
-    if let Some(name) = v.as_str() {
-        return Ok(ActivationSpec::Name(name.to_string()));
-    }
-    let what = "activation";
-    let f = match text(v, "name", what)? {
-        "relu" => ActivationFn::Relu {
-            alpha: num_or(v, "alpha", 0.0, what)?,
-            max_value: match v.get("max_value") {
-                None | Some(Value::Null) => None,
-                Some(_) => Some(num(v, "max_value", what)?),
-            },
-            threshold: num_or(v, "threshold", 0.0, what)?,
-        },
-        "elu" => ActivationFn::Elu {
-            alpha: num_or(v, "alpha", 1.0, what)?,
-        },
-        "leaky_relu" => ActivationFn::LeakyRelu {
-            alpha: num_or(v, "alpha", 0.2, what)?,
-        },
-        "gelu" => ActivationFn::Gelu {
-            approximate: v
-                .get("approximate")
-                .and_then(Value::as_bool)
-                .unwrap_or(false),
-        },
-        other => other.parse::<ActivationFn>()?,
-    };
-    f.validate().map_err(|e| bad(what, e))?;
-    Ok(ActivationSpec::Function(f))
+    activation_spec(read(v, "activation")?)
 }
 
-fn activation_spec_to_json(spec: &ActivationSpec) -> Value {
-    match spec {
-        ActivationSpec::Name(n) => json!(n),
-        ActivationSpec::Function(f) => activation_to_json(f),
-    }
+/// A regularizer in Keras' layout, `{"class_name": "L2", "config": {"l2": 0.01}}`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "class_name", content = "config")]
+pub enum RegularizerConfig {
+    L1 {
+        l1: f64,
+    },
+    L2 {
+        l2: f64,
+    },
+    L1L2 {
+        #[serde(default)]
+        l1: f64,
+        #[serde(default)]
+        l2: f64,
+    },
 }
 
-/// A regularizer as Keras writes it: `{"class_name": "L2", "config": {"l2": 0.01}}`.
-pub fn regularizer_to_json(r: &Regularizer) -> Value {
-    match *r {
-        Regularizer::L1(l1) => json!({"class_name": "L1", "config": {"l1": l1}}),
-        Regularizer::L2(l2) => json!({"class_name": "L2", "config": {"l2": l2}}),
-        Regularizer::L1L2 { l1, l2 } => {
-            json!({"class_name": "L1L2", "config": {"l1": l1, "l2": l2}})
-        }
-    }
+fn regularizer_json(r: &Regularizer) -> NameOr<RegularizerConfig> {
+    NameOr::Object(match *r {
+        Regularizer::L1(l1) => RegularizerConfig::L1 { l1 },
+        Regularizer::L2(l2) => RegularizerConfig::L2 { l2 },
+        Regularizer::L1L2 { l1, l2 } => RegularizerConfig::L1L2 { l1, l2 },
+    })
 }
 
-/// The inverse of [`regularizer_to_json`]; also accepts the names `"l1"`, `"l2"`, `"l1_l2"`.
-pub fn regularizer_from_json(v: &Value) -> Result<Regularizer> {
-    if let Some(name) = v.as_str() {
-        return Regularizer::from_name(name);
-    }
-    let what = "regularizer";
-    let c = v.get("config").unwrap_or(&Value::Null);
-    let r = match text(v, "class_name", what)? {
-        "L1" => Regularizer::L1(num(c, "l1", what)?),
-        "L2" => Regularizer::L2(num(c, "l2", what)?),
-        "L1L2" => Regularizer::L1L2 {
-            l1: num_or(c, "l1", 0.0, what)?,
-            l2: num_or(c, "l2", 0.0, what)?,
-        },
-        other => {
-            return Err(bad(
-                what,
-                format!("unknown class {other:?}; use L1, L2 or L1L2"),
-            ));
-        }
+fn regularizer(r: NameOr<RegularizerConfig>) -> Result<Regularizer> {
+    let r = match r {
+        NameOr::Name(name) => return Regularizer::from_name(&name),
+        NameOr::Object(RegularizerConfig::L1 { l1 }) => Regularizer::L1(l1),
+        NameOr::Object(RegularizerConfig::L2 { l2 }) => Regularizer::L2(l2),
+        NameOr::Object(RegularizerConfig::L1L2 { l1, l2 }) => Regularizer::L1L2 { l1, l2 },
     };
     r.validate()?;
     Ok(r)
 }
 
-/// A constraint as Keras writes it: `{"class_name": "MaxNorm", "config": {"max_value": 2, "axis": 0}}`.
-pub fn constraint_to_json(c: &Constraint) -> Value {
-    match *c {
-        Constraint::MaxNorm { max_value, axis } => {
-            json!({"class_name": "MaxNorm", "config": {"max_value": max_value, "axis": axis}})
-        }
-        Constraint::NonNeg => json!({"class_name": "NonNeg", "config": {}}),
-        Constraint::UnitNorm { axis } => {
-            json!({"class_name": "UnitNorm", "config": {"axis": axis}})
-        }
+/// A regularizer as Keras writes it: `{"class_name": "L2", "config": {"l2": 0.01}}`.
+pub fn regularizer_to_json(r: &Regularizer) -> Value {
+    to_value(&regularizer_json(r))
+}
+
+/// The inverse of [`regularizer_to_json`]; also accepts the names `"l1"`, `"l2"`, `"l1_l2"`.
+pub fn regularizer_from_json(v: &Value) -> Result<Regularizer> {
+    regularizer(read(v, "regularizer")?)
+}
+
+fn two() -> f64 {
+    2.0
+}
+
+fn one() -> f64 {
+    1.0
+}
+
+/// A constraint in Keras' layout, `{"class_name": "MaxNorm", "config": {"max_value": 2,
+/// "axis": 0}}`, with Keras' defaults for the keys left out.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "class_name", content = "config")]
+pub enum ConstraintConfig {
+    MaxNorm {
+        #[serde(default = "two")]
+        max_value: f64,
+        #[serde(default)]
+        axis: usize,
+    },
+    NonNeg {},
+    UnitNorm {
+        #[serde(default)]
+        axis: usize,
+    },
+    MinMaxNorm {
+        #[serde(default)]
+        min_value: f64,
+        #[serde(default = "one")]
+        max_value: f64,
+        #[serde(default = "one")]
+        rate: f64,
+        #[serde(default)]
+        axis: usize,
+    },
+}
+
+fn constraint_json(c: &Constraint) -> NameOr<ConstraintConfig> {
+    NameOr::Object(match *c {
+        Constraint::MaxNorm { max_value, axis } => ConstraintConfig::MaxNorm { max_value, axis },
+        Constraint::NonNeg => ConstraintConfig::NonNeg {},
+        Constraint::UnitNorm { axis } => ConstraintConfig::UnitNorm { axis },
         Constraint::MinMaxNorm {
             min_value,
             max_value,
             rate,
             axis,
-        } => json!({"class_name": "MinMaxNorm", "config": {
-            "min_value": min_value, "max_value": max_value, "rate": rate, "axis": axis}}),
-    }
+        } => ConstraintConfig::MinMaxNorm {
+            min_value,
+            max_value,
+            rate,
+            axis,
+        },
+    })
+}
+
+fn constraint(c: NameOr<ConstraintConfig>) -> Result<Constraint> {
+    Ok(match c {
+        NameOr::Name(name) => return Constraint::from_name(&name),
+        NameOr::Object(ConstraintConfig::MaxNorm { max_value, axis }) => {
+            Constraint::MaxNorm { max_value, axis }
+        }
+        NameOr::Object(ConstraintConfig::NonNeg {}) => Constraint::NonNeg,
+        NameOr::Object(ConstraintConfig::UnitNorm { axis }) => Constraint::UnitNorm { axis },
+        NameOr::Object(ConstraintConfig::MinMaxNorm {
+            min_value,
+            max_value,
+            rate,
+            axis,
+        }) => Constraint::MinMaxNorm {
+            min_value,
+            max_value,
+            rate,
+            axis,
+        },
+    })
+}
+
+/// A constraint as Keras writes it: `{"class_name": "MaxNorm", "config": {"max_value": 2, "axis": 0}}`.
+pub fn constraint_to_json(c: &Constraint) -> Value {
+    to_value(&constraint_json(c))
 }
 
 /// The inverse of [`constraint_to_json`]; also accepts Keras' constraint names.
 pub fn constraint_from_json(v: &Value) -> Result<Constraint> {
-    if let Some(name) = v.as_str() {
-        return Constraint::from_name(name);
-    }
-    let what = "constraint";
-    let c = v.get("config").unwrap_or(&Value::Null);
-    let axis = || -> Result<usize> {
-        match c.get("axis") {
-            None => Ok(0),
-            Some(_) => uint(c, "axis", what),
-        }
-    };
-    Ok(match text(v, "class_name", what)? {
-        "MaxNorm" => Constraint::MaxNorm {
-            max_value: num_or(c, "max_value", 2.0, what)?,
-            axis: axis()?,
-        },
-        "NonNeg" => Constraint::NonNeg,
-        "UnitNorm" => Constraint::UnitNorm { axis: axis()? },
-        "MinMaxNorm" => Constraint::MinMaxNorm {
-            min_value: num_or(c, "min_value", 0.0, what)?,
-            max_value: num_or(c, "max_value", 1.0, what)?,
-            rate: num_or(c, "rate", 1.0, what)?,
-            axis: axis()?,
-        },
-        other => {
-            return Err(bad(
-                what,
-                format!("unknown class {other:?}; use MaxNorm, NonNeg, UnitNorm or MinMaxNorm"),
-            ));
-        }
-    })
+    constraint(read(v, "constraint")?)
 }
 
-/// An initializer as Keras writes it: a name (`"glorot_uniform"`) as given, or
-/// `{"class_name": "RandomNormal", "config": {"mean": 0.0, "stddev": 0.05, "seed": null}}`.
-pub fn initializer_to_json(spec: &InitializerSpec) -> Value {
+/// Keras' `mode` of `VarianceScaling`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+enum ModeJson {
+    #[serde(rename = "fan_in")]
+    In,
+    #[serde(rename = "fan_out")]
+    Out,
+    #[serde(rename = "fan_avg")]
+    Avg,
+}
+
+/// Keras' `distribution` of `VarianceScaling` (`"normal"` is Keras 2's old name).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum DistributionJson {
+    #[serde(alias = "normal")]
+    TruncatedNormal,
+    UntruncatedNormal,
+    Uniform,
+}
+
+/// The `config` of an initializer: the keys of every Keras initializer class, each written
+/// only by the classes that have it, and `seed` always (`null` when none).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct InitializerConfig {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    value: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    mean: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    stddev: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    minval: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    maxval: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    scale: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    mode: Option<ModeJson>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    distribution: Option<DistributionJson>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    gain: Option<f64>,
+    seed: Option<u64>,
+}
+
+/// An initializer object, `{"class_name": "RandomNormal", "config": {...}}`. A struct rather
+/// than a tagged enum because Keras' named classes (`GlorotUniform`, `HeNormal`, ...) are
+/// read too, by name, through ch06's parser.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InitializerObject {
+    class_name: String,
+    #[serde(default)]
+    config: InitializerConfig,
+}
+
+fn initializer_json(spec: &InitializerSpec) -> NameOr<InitializerObject> {
     let (init, seed) = match spec {
-        InitializerSpec::Name(n) => return json!(n),
-        InitializerSpec::Object { init, seed } => (init, seed),
+        InitializerSpec::Name(n) => return NameOr::Name(n.clone()),
+        InitializerSpec::Object { init, seed } => (init, *seed),
     };
-    let (class, mut config) = match *init {
-        Initializer::Zeros => ("Zeros", json!({})),
-        Initializer::Ones => ("Ones", json!({})),
-        Initializer::Constant(value) => ("Constant", json!({"value": value})),
-        Initializer::RandomNormal { mean, stddev } => {
-            ("RandomNormal", json!({"mean": mean, "stddev": stddev}))
-        }
-        Initializer::RandomUniform { minval, maxval } => {
-            ("RandomUniform", json!({"minval": minval, "maxval": maxval}))
-        }
-        Initializer::TruncatedNormal { mean, stddev } => {
-            ("TruncatedNormal", json!({"mean": mean, "stddev": stddev}))
-        }
+    let (class, config) = match *init {
+        Initializer::Zeros => ("Zeros", InitializerConfig::default()),
+        Initializer::Ones => ("Ones", InitializerConfig::default()),
+        Initializer::Constant(value) => (
+            "Constant",
+            InitializerConfig {
+                value: Some(value),
+                ..Default::default()
+            },
+        ),
+        Initializer::RandomNormal { mean, stddev } => (
+            "RandomNormal",
+            InitializerConfig {
+                mean: Some(mean),
+                stddev: Some(stddev),
+                ..Default::default()
+            },
+        ),
+        Initializer::RandomUniform { minval, maxval } => (
+            "RandomUniform",
+            InitializerConfig {
+                minval: Some(minval),
+                maxval: Some(maxval),
+                ..Default::default()
+            },
+        ),
+        Initializer::TruncatedNormal { mean, stddev } => (
+            "TruncatedNormal",
+            InitializerConfig {
+                mean: Some(mean),
+                stddev: Some(stddev),
+                ..Default::default()
+            },
+        ),
         Initializer::VarianceScaling {
             scale,
             mode,
             distribution,
         } => (
             "VarianceScaling",
-            json!({
-                "scale": scale,
-                "mode": match mode {
-                    FanMode::FanIn => "fan_in",
-                    FanMode::FanOut => "fan_out",
-                    FanMode::FanAvg => "fan_avg",
-                },
-                "distribution": match distribution {
-                    ScalingDistribution::TruncatedNormal => "truncated_normal",
-                    ScalingDistribution::UntruncatedNormal => "untruncated_normal",
-                    ScalingDistribution::Uniform => "uniform",
-                },
-            }),
+            InitializerConfig {
+                scale: Some(scale),
+                mode: Some(match mode {
+                    FanMode::FanIn => ModeJson::In,
+                    FanMode::FanOut => ModeJson::Out,
+                    FanMode::FanAvg => ModeJson::Avg,
+                }),
+                distribution: Some(match distribution {
+                    ScalingDistribution::TruncatedNormal => DistributionJson::TruncatedNormal,
+                    ScalingDistribution::UntruncatedNormal => DistributionJson::UntruncatedNormal,
+                    ScalingDistribution::Uniform => DistributionJson::Uniform,
+                }),
+                ..Default::default()
+            },
         ),
-        Initializer::Orthogonal { gain } => ("Orthogonal", json!({"gain": gain})),
-        Initializer::Identity { gain } => ("Identity", json!({"gain": gain})),
+        Initializer::Orthogonal { gain } => (
+            "Orthogonal",
+            InitializerConfig {
+                gain: Some(gain),
+                ..Default::default()
+            },
+        ),
+        Initializer::Identity { gain } => (
+            "Identity",
+            InitializerConfig {
+                gain: Some(gain),
+                ..Default::default()
+            },
+        ),
     };
-    config["seed"] = json!(seed);
-    json!({"class_name": class, "config": config})
+    NameOr::Object(InitializerObject {
+        class_name: class.to_string(),
+        config: InitializerConfig { seed, ..config },
+    })
+}
+
+/// The initializer of a config, Keras' defaults for the keys left out.
+fn initializer(i: NameOr<InitializerObject>) -> Result<InitializerSpec> {
+    let InitializerObject { class_name, config } = match i {
+        NameOr::Name(name) => return Ok(InitializerSpec::from(name)),
+        NameOr::Object(o) => o,
+    };
+    let c = &config;
+    let init = match class_name.as_str() {
+        "Zeros" => Initializer::Zeros,
+        "Ones" => Initializer::Ones,
+        "Constant" => Initializer::Constant(c.value.unwrap_or(0.0)),
+        "RandomNormal" => Initializer::RandomNormal {
+            mean: c.mean.unwrap_or(0.0),
+            stddev: c.stddev.unwrap_or(0.05),
+        },
+        "RandomUniform" => Initializer::RandomUniform {
+            minval: c.minval.unwrap_or(-0.05),
+            maxval: c.maxval.unwrap_or(0.05),
+        },
+        "TruncatedNormal" => Initializer::TruncatedNormal {
+            mean: c.mean.unwrap_or(0.0),
+            stddev: c.stddev.unwrap_or(0.05),
+        },
+        "VarianceScaling" => Initializer::VarianceScaling {
+            scale: c.scale.unwrap_or(1.0),
+            mode: match c.mode.unwrap_or(ModeJson::In) {
+                ModeJson::In => FanMode::FanIn,
+                ModeJson::Out => FanMode::FanOut,
+                ModeJson::Avg => FanMode::FanAvg,
+            },
+            distribution: match c.distribution.unwrap_or(DistributionJson::TruncatedNormal) {
+                DistributionJson::TruncatedNormal => ScalingDistribution::TruncatedNormal,
+                DistributionJson::UntruncatedNormal => ScalingDistribution::UntruncatedNormal,
+                DistributionJson::Uniform => ScalingDistribution::Uniform,
+            },
+        },
+        "Orthogonal" => Initializer::Orthogonal {
+            gain: c.gain.unwrap_or(1.0),
+        },
+        "Identity" => Initializer::Identity {
+            gain: c.gain.unwrap_or(1.0),
+        },
+        // Keras' named classes (GlorotUniform, HeNormal, ...) with their defaults.
+        other => other
+            .parse::<Initializer>()
+            .map_err(|e| bad("initializer", e))?,
+    };
+    Ok(InitializerSpec::Object { init, seed: c.seed })
+}
+
+/// An initializer as Keras writes it: a name (`"glorot_uniform"`) as given, or
+/// `{"class_name": "RandomNormal", "config": {"mean": 0.0, "stddev": 0.05, "seed": null}}`.
+pub fn initializer_to_json(spec: &InitializerSpec) -> Value {
+    to_value(&initializer_json(spec))
 }
 
 /// The inverse of [`initializer_to_json`].
 pub fn initializer_from_json(v: &Value) -> Result<InitializerSpec> {
-    if let Some(name) = v.as_str() {
-        return Ok(InitializerSpec::from(name));
-    }
-    let what = "initializer";
-    let c = v.get("config").unwrap_or(&Value::Null);
-    let init = match text(v, "class_name", what)? {
-        "Zeros" => Initializer::Zeros,
-        "Ones" => Initializer::Ones,
-        "Constant" => Initializer::Constant(num_or(c, "value", 0.0, what)?),
-        "RandomNormal" => Initializer::RandomNormal {
-            mean: num_or(c, "mean", 0.0, what)?,
-            stddev: num_or(c, "stddev", 0.05, what)?,
-        },
-        "RandomUniform" => Initializer::RandomUniform {
-            minval: num_or(c, "minval", -0.05, what)?,
-            maxval: num_or(c, "maxval", 0.05, what)?,
-        },
-        "TruncatedNormal" => Initializer::TruncatedNormal {
-            mean: num_or(c, "mean", 0.0, what)?,
-            stddev: num_or(c, "stddev", 0.05, what)?,
-        },
-        "VarianceScaling" => Initializer::VarianceScaling {
-            scale: num_or(c, "scale", 1.0, what)?,
-            mode: match c.get("mode").and_then(Value::as_str).unwrap_or("fan_in") {
-                "fan_in" => FanMode::FanIn,
-                "fan_out" => FanMode::FanOut,
-                "fan_avg" => FanMode::FanAvg,
-                m => {
-                    return Err(bad(
-                        what,
-                        format!("unknown mode {m:?}; use fan_in, fan_out or fan_avg"),
-                    ));
-                }
-            },
-            distribution: match c
-                .get("distribution")
-                .and_then(Value::as_str)
-                .unwrap_or("truncated_normal")
-            {
-                "truncated_normal" | "normal" => ScalingDistribution::TruncatedNormal,
-                "untruncated_normal" => ScalingDistribution::UntruncatedNormal,
-                "uniform" => ScalingDistribution::Uniform,
-                d => {
-                    return Err(bad(
-                        what,
-                        format!(
-                            "unknown distribution {d:?}; use truncated_normal, untruncated_normal or uniform"
-                        ),
-                    ));
-                }
-            },
-        },
-        "Orthogonal" => Initializer::Orthogonal {
-            gain: num_or(c, "gain", 1.0, what)?,
-        },
-        "Identity" => Initializer::Identity {
-            gain: num_or(c, "gain", 1.0, what)?,
-        },
-        other => {
-            // Keras' named classes (GlorotUniform, HeNormal, ...) with their defaults.
-            return Ok(InitializerSpec::Object {
-                init: other.parse::<Initializer>().map_err(|e| bad(what, e))?,
-                seed: c.get("seed").and_then(Value::as_u64),
-            });
-        }
-    };
-    Ok(InitializerSpec::Object {
-        init,
-        seed: c.get("seed").and_then(Value::as_u64),
-    })
+    initializer(read(v, "initializer")?)
 }
 
-/// A loss as Keras names it, or `{"name": ..., parameters}` when they are not the defaults.
-pub fn loss_to_json(loss: &Loss) -> Value {
+/// A loss with parameters: `{"name": "huber", "delta": 2.0}`; only the keys of the named
+/// loss are written.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct LossObject {
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delta: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub from_logits: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub label_smoothing: Option<f64>,
+}
+
+fn loss_json(loss: &Loss) -> NameOr<LossObject> {
+    let named = LossObject {
+        name: loss.name().to_string(),
+        ..Default::default()
+    };
     if loss.name().parse::<Loss>().ok() == Some(*loss) {
-        return json!(loss.name());
+        return NameOr::Name(named.name);
     }
-    match *loss {
-        Loss::Huber { delta } => json!({"name": "huber", "delta": delta}),
+    NameOr::Object(match *loss {
+        Loss::Huber { delta } => LossObject {
+            delta: Some(delta),
+            ..named
+        },
         Loss::CategoricalCrossentropy {
             from_logits,
             label_smoothing,
-        } => {
-            json!({"name": loss.name(), "from_logits": from_logits, "label_smoothing": label_smoothing})
         }
-        Loss::BinaryCrossentropy {
+        | Loss::BinaryCrossentropy {
             from_logits,
             label_smoothing,
-        } => {
-            json!({"name": loss.name(), "from_logits": from_logits, "label_smoothing": label_smoothing})
-        }
-        Loss::SparseCategoricalCrossentropy { from_logits } => {
-            json!({"name": loss.name(), "from_logits": from_logits})
-        }
-        _ => json!(loss.name()),
-    }
+        } => LossObject {
+            from_logits: Some(from_logits),
+            label_smoothing: Some(label_smoothing),
+            ..named
+        },
+        Loss::SparseCategoricalCrossentropy { from_logits } => LossObject {
+            from_logits: Some(from_logits),
+            ..named
+        },
+        _ => return NameOr::Name(named.name),
+    })
 }
 
-/// The inverse of [`loss_to_json`].
-pub fn loss_from_json(v: &Value) -> Result<Loss> {
-    let what = "loss";
-    let name = match v.as_str() {
-        Some(n) => n,
-        None => text(v, "name", what)?,
+/// The loss of a config, Keras' defaults for the parameters left out.
+fn loss(l: NameOr<LossObject>) -> Result<Loss> {
+    let o = match l {
+        NameOr::Name(name) => LossObject {
+            name,
+            ..Default::default()
+        },
+        NameOr::Object(o) => o,
     };
-    let mut loss: Loss = name
+    let mut loss: Loss = o
+        .name
         .parse()
-        .map_err(|e: ch04_loss_gradient::LossError| bad(what, e))?;
-    let flag = |k: &str| v.get(k).and_then(Value::as_bool).unwrap_or(false);
+        .map_err(|e: ch04_loss_gradient::LossError| bad("loss", e))?;
     match &mut loss {
-        Loss::Huber { delta } => *delta = num_or(v, "delta", *delta, what)?,
+        Loss::Huber { delta } => *delta = o.delta.unwrap_or(*delta),
         Loss::CategoricalCrossentropy {
             from_logits,
             label_smoothing,
@@ -433,268 +634,364 @@ pub fn loss_from_json(v: &Value) -> Result<Loss> {
             from_logits,
             label_smoothing,
         } => {
-            *from_logits = flag("from_logits");
-            *label_smoothing = num_or(v, "label_smoothing", 0.0, what)?;
+            *from_logits = o.from_logits.unwrap_or(false);
+            *label_smoothing = o.label_smoothing.unwrap_or(0.0);
         }
-        Loss::SparseCategoricalCrossentropy { from_logits } => *from_logits = flag("from_logits"),
+        Loss::SparseCategoricalCrossentropy { from_logits } => {
+            *from_logits = o.from_logits.unwrap_or(false)
+        }
         _ => {}
     }
     loss.validate()?;
     Ok(loss)
 }
 
-fn metric_to_json(key: &str, m: &Metric) -> Value {
-    if Metric::from_name(key).ok() == Some(*m) {
-        return json!(key);
-    }
-    match *m {
-        Metric::BinaryAccuracy { threshold } => {
-            json!({"name": "binary_accuracy", "threshold": threshold})
-        }
-        Metric::TopKCategoricalAccuracy { k } => {
-            json!({"name": "top_k_categorical_accuracy", "k": k})
-        }
-        Metric::SparseTopKCategoricalAccuracy { k } => {
-            json!({"name": "sparse_top_k_categorical_accuracy", "k": k})
-        }
-        Metric::Loss(l) => json!({"name": "loss", "loss": loss_to_json(&l)}),
-        _ => json!(m.name()),
-    }
+/// A loss as Keras names it, or `{"name": ..., parameters}` when they are not the defaults.
+pub fn loss_to_json(l: &Loss) -> Value {
+    to_value(&loss_json(l))
 }
 
-fn metric_from_json(v: &Value) -> Result<MetricArg> {
-    if let Some(key) = v.as_str() {
-        return Ok(MetricArg::from(key));
+/// The inverse of [`loss_to_json`].
+pub fn loss_from_json(v: &Value) -> Result<Loss> {
+    loss(read(v, "loss")?)
+}
+
+/// A metric with parameters: `{"name": "top_k_categorical_accuracy", "k": 3}`, or a loss
+/// reported as a metric, `{"name": "loss", "loss": ...}`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct MetricObject {
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub threshold: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub k: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub loss: Option<NameOr<LossObject>>,
+}
+
+/// The metric compiled under `key`, as its key when that names it, else as an object.
+fn metric_json(key: &str, m: &Metric) -> NameOr<MetricObject> {
+    if Metric::from_name(key).ok() == Some(*m) {
+        return NameOr::Name(key.to_string());
     }
+    let named = |name: &str| MetricObject {
+        name: name.to_string(),
+        ..Default::default()
+    };
+    NameOr::Object(match *m {
+        Metric::BinaryAccuracy { threshold } => MetricObject {
+            threshold: Some(threshold),
+            ..named("binary_accuracy")
+        },
+        Metric::TopKCategoricalAccuracy { k } => MetricObject {
+            k: Some(k),
+            ..named("top_k_categorical_accuracy")
+        },
+        Metric::SparseTopKCategoricalAccuracy { k } => MetricObject {
+            k: Some(k),
+            ..named("sparse_top_k_categorical_accuracy")
+        },
+        Metric::Loss(l) => MetricObject {
+            loss: Some(loss_json(&l)),
+            ..named("loss")
+        },
+        _ => return NameOr::Name(m.name()),
+    })
+}
+
+fn metric(m: NameOr<MetricObject>) -> Result<MetricArg> {
+    let o = match m {
+        NameOr::Name(key) => return Ok(MetricArg::from(key.as_str())),
+        NameOr::Object(o) => o,
+    };
     let what = "metric";
-    let m = match text(v, "name", what)? {
+    let k = || {
+        o.k.ok_or_else(|| bad(what, format!("{} needs \"k\", a whole number", o.name)))
+    };
+    let m = match o.name.as_str() {
         "binary_accuracy" => Metric::BinaryAccuracy {
-            threshold: num_or(v, "threshold", 0.5, what)?,
+            threshold: o.threshold.unwrap_or(0.5),
         },
-        "top_k_categorical_accuracy" => Metric::TopKCategoricalAccuracy {
-            k: uint(v, "k", what)?,
-        },
-        "sparse_top_k_categorical_accuracy" => Metric::SparseTopKCategoricalAccuracy {
-            k: uint(v, "k", what)?,
-        },
-        "loss" => Metric::Loss(loss_from_json(v.get("loss").unwrap_or(&Value::Null))?),
+        "top_k_categorical_accuracy" => Metric::TopKCategoricalAccuracy { k: k()? },
+        "sparse_top_k_categorical_accuracy" => Metric::SparseTopKCategoricalAccuracy { k: k()? },
+        "loss" => Metric::Loss(loss(o.loss.clone().ok_or_else(|| {
+            bad(
+                what,
+                "a \"loss\" metric needs \"loss\", the loss it reports",
+            )
+        })?)?),
         other => Metric::from_name(other)?,
     };
     Ok(MetricArg::from(m))
 }
 
 // ----------------------------------------------------------------------------------------
-// Layers <-> JSON
+// Layers
 // ----------------------------------------------------------------------------------------
 
-fn opt_json<T>(x: &Option<T>, f: impl Fn(&T) -> Value) -> Value {
-    x.as_ref().map_or(Value::Null, f)
-}
+/// `[null, d1, d2, ...]`: Keras' `batch_input_shape`, the batch size left open.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BatchShape(pub Vec<usize>);
 
-fn batch_shape(shape: &[usize]) -> Value {
-    let mut v = vec![Value::Null];
-    v.extend(shape.iter().map(|&d| json!(d)));
-    Value::Array(v)
-}
-
-/// One layer in Keras' `{"class_name": ..., "config": {...}}` form.
-pub fn layer_to_json(layer: &Layer) -> Result<Value> {
-    let mut c = Map::new();
-    c.insert("name".into(), json!(layer.name()));
-    c.insert("trainable".into(), json!(true));
-    c.insert("dtype".into(), json!("float32"));
-    if let Some(shape) = layer.declared_input_shape() {
-        c.insert("batch_input_shape".into(), batch_shape(shape));
+impl Serialize for BatchShape {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        std::iter::once(None)
+            .chain(self.0.iter().map(Some))
+            .collect::<Vec<_>>()
+            .serialize(s)
     }
+}
+
+impl<'de> Deserialize<'de> for BatchShape {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let v = Value::deserialize(d)?;
+        let dims = v.as_array().filter(|a| a.len() >= 2).ok_or_else(|| {
+            D::Error::custom(format!(
+                "batch_input_shape must be [null, d1, ...], got {v}"
+            ))
+        })?;
+        dims[1..]
+            .iter()
+            .map(|d| d.as_u64().and_then(|u| usize::try_from(u).ok()))
+            .collect::<Option<Vec<_>>>()
+            .map(BatchShape)
+            .ok_or_else(|| {
+                D::Error::custom(format!(
+                    "batch_input_shape has a non-integer dimension in {v}"
+                ))
+            })
+    }
+}
+
+/// What every layer's config holds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BaseConfig {
+    pub name: Option<String>,
+    pub trainable: Option<bool>,
+    /// `"float32"` (Keras 3 writes an object here; keras-lite computes in float32 whatever
+    /// it says).
+    pub dtype: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub batch_input_shape: Option<BatchShape>,
+}
+
+/// `Dense`'s config (Keras' `Dense.get_config()`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DenseConfig {
+    #[serde(flatten)]
+    pub base: BaseConfig,
+    pub units: usize,
+    pub activation: Option<NameOr<ActivationObject>>,
+    pub use_bias: Option<bool>,
+    pub kernel_initializer: Option<NameOr<InitializerObject>>,
+    pub bias_initializer: Option<NameOr<InitializerObject>>,
+    pub kernel_regularizer: Option<NameOr<RegularizerConfig>>,
+    pub bias_regularizer: Option<NameOr<RegularizerConfig>>,
+    pub activity_regularizer: Option<NameOr<RegularizerConfig>>,
+    pub kernel_constraint: Option<NameOr<ConstraintConfig>>,
+    pub bias_constraint: Option<NameOr<ConstraintConfig>>,
+}
+
+/// `Activation`'s config.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ActivationConfig {
+    #[serde(flatten)]
+    pub base: BaseConfig,
+    pub activation: NameOr<ActivationObject>,
+}
+
+/// `Dropout`'s config.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DropoutConfig {
+    #[serde(flatten)]
+    pub base: BaseConfig,
+    pub rate: f64,
+    /// Always `null` in keras-lite (each value is dropped independently).
+    pub noise_shape: Option<Value>,
+    pub seed: Option<u64>,
+}
+
+/// `BatchNormalization`'s config.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BatchNormalizationConfig {
+    #[serde(flatten)]
+    pub base: BaseConfig,
+    /// `-1` (or `[-1]`): keras-lite normalizes the last axis.
+    pub axis: Option<Value>,
+    pub momentum: Option<f64>,
+    pub epsilon: Option<f64>,
+    pub center: Option<bool>,
+    pub scale: Option<bool>,
+}
+
+/// One layer in Keras' layout: `{"class_name": "Dense", "config": {...}}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "class_name", content = "config")]
+pub enum LayerConfig {
+    InputLayer(BaseConfig),
+    Flatten(BaseConfig),
+    Dense(DenseConfig),
+    Activation(ActivationConfig),
+    Dropout(DropoutConfig),
+    BatchNormalization(BatchNormalizationConfig),
+    Conv2D(images::Conv2DConfig),
+    MaxPooling2D(images::Pooling2DConfig),
+    AveragePooling2D(images::Pooling2DConfig),
+    GlobalAveragePooling2D(images::GlobalAveragePooling2DConfig),
+    Reshape(images::ReshapeConfig),
+}
+
+fn opt_map<T, U>(x: &Option<T>, f: impl Fn(&T) -> U) -> Option<U> {
+    x.as_ref().map(f)
+}
+
+/// The config of `layer`.
+pub fn layer_config(layer: &Layer) -> LayerConfig {
+    let base = BaseConfig {
+        name: Some(layer.name().to_string()),
+        trainable: Some(true),
+        dtype: Some(Value::from("float32")),
+        batch_input_shape: layer.declared_input_shape().map(|s| BatchShape(s.to_vec())),
+    };
     match layer {
-        Layer::InputLayer(_) | Layer::Flatten(_) => {}
-        Layer::Dense(d) => {
-            c.insert("units".into(), json!(d.units));
-            c.insert("activation".into(), activation_spec_to_json(&d.activation));
-            c.insert("use_bias".into(), json!(d.use_bias));
-            c.insert(
-                "kernel_initializer".into(),
-                initializer_to_json(&d.kernel_initializer),
-            );
-            c.insert(
-                "bias_initializer".into(),
-                initializer_to_json(&d.bias_initializer),
-            );
-            c.insert(
-                "kernel_regularizer".into(),
-                opt_json(&d.kernel_regularizer, regularizer_to_json),
-            );
-            c.insert(
-                "bias_regularizer".into(),
-                opt_json(&d.bias_regularizer, regularizer_to_json),
-            );
-            c.insert(
-                "activity_regularizer".into(),
-                opt_json(&d.activity_regularizer, regularizer_to_json),
-            );
-            c.insert(
-                "kernel_constraint".into(),
-                opt_json(&d.kernel_constraint, constraint_to_json),
-            );
-            c.insert(
-                "bias_constraint".into(),
-                opt_json(&d.bias_constraint, constraint_to_json),
-            );
-        }
-        Layer::Activation(a) => {
-            c.insert("activation".into(), activation_spec_to_json(&a.activation));
-        }
-        Layer::Dropout(d) => {
-            c.insert("rate".into(), json!(d.rate));
-            c.insert("noise_shape".into(), Value::Null);
-            c.insert("seed".into(), json!(d.seed));
-        }
+        Layer::InputLayer(_) => LayerConfig::InputLayer(base),
+        Layer::Flatten(_) => LayerConfig::Flatten(base),
+        Layer::Dense(d) => LayerConfig::Dense(DenseConfig {
+            base,
+            units: d.units,
+            activation: Some(activation_spec_json(&d.activation)),
+            use_bias: Some(d.use_bias),
+            kernel_initializer: Some(initializer_json(&d.kernel_initializer)),
+            bias_initializer: Some(initializer_json(&d.bias_initializer)),
+            kernel_regularizer: opt_map(&d.kernel_regularizer, regularizer_json),
+            bias_regularizer: opt_map(&d.bias_regularizer, regularizer_json),
+            activity_regularizer: opt_map(&d.activity_regularizer, regularizer_json),
+            kernel_constraint: opt_map(&d.kernel_constraint, constraint_json),
+            bias_constraint: opt_map(&d.bias_constraint, constraint_json),
+        }),
+        Layer::Activation(a) => LayerConfig::Activation(ActivationConfig {
+            base,
+            activation: activation_spec_json(&a.activation),
+        }),
+        Layer::Dropout(d) => LayerConfig::Dropout(DropoutConfig {
+            base,
+            rate: d.rate,
+            noise_shape: None,
+            seed: d.seed,
+        }),
         Layer::BatchNormalization(bn) => {
-            c.insert("axis".into(), json!(-1));
-            c.insert("momentum".into(), json!(bn.momentum));
-            c.insert("epsilon".into(), json!(bn.epsilon));
-            c.insert("center".into(), json!(bn.center));
-            c.insert("scale".into(), json!(bn.scale));
+            LayerConfig::BatchNormalization(BatchNormalizationConfig {
+                base,
+                axis: Some(Value::from(-1)),
+                momentum: Some(bn.momentum),
+                epsilon: Some(bn.epsilon),
+                center: Some(bn.center),
+                scale: Some(bn.scale),
+            })
         }
         Layer::Conv2D(_)
         | Layer::Pooling2D(_)
         | Layer::GlobalAveragePooling2D(_)
-        | Layer::Reshape(_) => images::config_into(layer, &mut c),
+        | Layer::Reshape(_) => images::layer_config(layer, base),
     }
-    Ok(json!({"class_name": layer.class_name(), "config": Value::Object(c)}))
 }
 
-fn input_shape_of(c: &Value, what: &str) -> Result<Option<Vec<usize>>> {
-    let Some(v) = c.get("batch_input_shape").filter(|v| !v.is_null()) else {
-        return Ok(None);
+/// One layer in Keras' `{"class_name": ..., "config": {...}}` form.
+pub fn layer_to_json(layer: &Layer) -> Result<Value> {
+    Ok(to_value(&layer_config(layer)))
+}
+
+/// The layer a config describes (weights are made when the model is built). `what` names
+/// the layer in errors.
+pub fn layer_from_config(config: LayerConfig, what: &str) -> Result<Layer> {
+    let base = match &config {
+        LayerConfig::InputLayer(b) | LayerConfig::Flatten(b) => b,
+        LayerConfig::Dense(c) => &c.base,
+        LayerConfig::Activation(c) => &c.base,
+        LayerConfig::Dropout(c) => &c.base,
+        LayerConfig::BatchNormalization(c) => &c.base,
+        LayerConfig::Conv2D(c) => &c.base,
+        LayerConfig::MaxPooling2D(c) | LayerConfig::AveragePooling2D(c) => &c.base,
+        LayerConfig::GlobalAveragePooling2D(c) => &c.base,
+        LayerConfig::Reshape(c) => &c.base,
     };
-    let dims = v.as_array().filter(|a| a.len() >= 2).ok_or_else(|| {
-        bad(
-            what,
-            format!("batch_input_shape must be [null, d1, ...], got {v}"),
-        )
-    })?;
-    dims[1..]
-        .iter()
-        .map(|d| {
-            d.as_u64().map(|u| u as usize).ok_or_else(|| {
-                bad(
-                    what,
-                    format!("batch_input_shape has a non-integer dimension in {v}"),
-                )
-            })
-        })
-        .collect::<Result<Vec<_>>>()
-        .map(Some)
-}
-
-/// The inverse of [`layer_to_json`].
-pub fn layer_from_json(v: &Value) -> Result<Layer> {
-    let class = text(v, "class_name", "layer")?;
-    let c = v
-        .get("config")
-        .ok_or_else(|| bad("layer", format!("{class} has no \"config\"")))?;
-    let name = c
-        .get("name")
-        .and_then(Value::as_str)
-        .filter(|n| !n.is_empty());
-    let what = format!("layer {}", name.unwrap_or(class));
-    let input = input_shape_of(c, &what)?;
-    let opt = |key: &str| c.get(key).filter(|v| !v.is_null());
-    let mut layer: Layer = match class {
-        "InputLayer" => InputLayer::new(
-            &input
-                .clone()
-                .ok_or_else(|| bad(&what, "an InputLayer needs batch_input_shape"))?,
+    let name = base.name.clone().filter(|n| !n.is_empty());
+    let input = base.batch_input_shape.clone().map(|s| s.0);
+    let mut layer: Layer = match config {
+        LayerConfig::InputLayer(_) => InputLayer::new(
+            input
+                .as_deref()
+                .ok_or_else(|| bad(what, "an InputLayer needs batch_input_shape"))?,
         )
         .into(),
-        "Flatten" => Flatten::new().into(),
-        "Activation" => Activation::new(activation_from_json(
-            c.get("activation").unwrap_or(&Value::Null),
-        )?)
-        .into(),
-        "Dense" => {
-            let mut d = Dense::new(uint(c, "units", &what)?)
-                .use_bias(c.get("use_bias").and_then(Value::as_bool).unwrap_or(true));
-            if let Some(a) = opt("activation") {
-                d = d.activation(activation_from_json(a)?);
+        LayerConfig::Flatten(_) => Flatten::new().into(),
+        LayerConfig::Activation(c) => Activation::new(activation_spec(c.activation)?).into(),
+        LayerConfig::Dense(c) => {
+            let mut d = Dense::new(c.units).use_bias(c.use_bias.unwrap_or(true));
+            if let Some(a) = c.activation {
+                d = d.activation(activation_spec(a)?);
             }
-            if let Some(i) = opt("kernel_initializer") {
-                d = d.kernel_initializer(initializer_from_json(i)?);
+            if let Some(i) = c.kernel_initializer {
+                d = d.kernel_initializer(initializer(i)?);
             }
-            if let Some(i) = opt("bias_initializer") {
-                d = d.bias_initializer(initializer_from_json(i)?);
+            if let Some(i) = c.bias_initializer {
+                d = d.bias_initializer(initializer(i)?);
             }
-            if let Some(r) = opt("kernel_regularizer") {
-                d = d.kernel_regularizer(regularizer_from_json(r)?);
+            if let Some(r) = c.kernel_regularizer {
+                d = d.kernel_regularizer(regularizer(r)?);
             }
-            if let Some(r) = opt("bias_regularizer") {
-                d = d.bias_regularizer(regularizer_from_json(r)?);
+            if let Some(r) = c.bias_regularizer {
+                d = d.bias_regularizer(regularizer(r)?);
             }
-            if let Some(r) = opt("activity_regularizer") {
-                d = d.activity_regularizer(regularizer_from_json(r)?);
+            if let Some(r) = c.activity_regularizer {
+                d = d.activity_regularizer(regularizer(r)?);
             }
-            if let Some(k) = opt("kernel_constraint") {
-                d = d.kernel_constraint(constraint_from_json(k)?);
+            if let Some(k) = c.kernel_constraint {
+                d = d.kernel_constraint(constraint(k)?);
             }
-            if let Some(k) = opt("bias_constraint") {
-                d = d.bias_constraint(constraint_from_json(k)?);
+            if let Some(k) = c.bias_constraint {
+                d = d.bias_constraint(constraint(k)?);
             }
             d.into()
         }
-        "Dropout" => {
-            if opt("noise_shape").is_some() {
+        LayerConfig::Dropout(c) => {
+            if c.noise_shape.as_ref().is_some_and(|v| !v.is_null()) {
                 return Err(bad(
-                    &what,
+                    what,
                     "noise_shape is not supported; keras-lite drops each value independently \
                      (noise_shape=None)",
                 ));
             }
-            let mut d = Dropout::new(num(c, "rate", &what)?);
-            if let Some(seed) = opt("seed") {
-                d = d.seed(seed.as_u64().ok_or_else(|| {
-                    bad(
-                        &what,
-                        format!("seed must be a non-negative integer, got {seed}"),
-                    )
-                })?);
+            let mut d = Dropout::new(c.rate);
+            if let Some(seed) = c.seed {
+                d = d.seed(seed);
             }
             d.into()
         }
-        "BatchNormalization" => {
-            if let Some(axis) = opt("axis")
-                && axis != &json!(-1)
-                && axis != &json!([-1])
+        LayerConfig::BatchNormalization(c) => {
+            if let Some(axis) = c.axis.filter(|a| !a.is_null())
+                && axis != -1
+                && !axis.as_array().is_some_and(|a| a.len() == 1 && a[0] == -1)
             {
                 return Err(bad(
-                    &what,
+                    what,
                     format!(
                         "axis {axis} is not supported; keras-lite normalizes the last axis of \
                          flat inputs (axis=-1)"
                     ),
                 ));
             }
-            let flag = |key: &str| c.get(key).and_then(Value::as_bool).unwrap_or(true);
             BatchNormalization::new()
-                .momentum(num_or(c, "momentum", 0.99, &what)?)
-                .epsilon(num_or(c, "epsilon", 1e-3, &what)?)
-                .center(flag("center"))
-                .scale(flag("scale"))
+                .momentum(c.momentum.unwrap_or(0.99))
+                .epsilon(c.epsilon.unwrap_or(1e-3))
+                .center(c.center.unwrap_or(true))
+                .scale(c.scale.unwrap_or(true))
                 .into()
         }
-        other => images::layer_from_config(other, c, &what)?.ok_or_else(|| {
-            bad(
-                &what,
-                format!(
-                    "unknown layer class {other:?}; keras-lite has InputLayer, Flatten, Dense, \
-                     Activation, Dropout, BatchNormalization, Conv2D, MaxPooling2D, \
-                     AveragePooling2D, GlobalAveragePooling2D, Reshape"
-                ),
-            )
-        })?,
+        image => images::layer_from_config(image, what)?,
     };
     if let Some(n) = name {
-        *layer.name_slot() = Some(n.to_string());
+        *layer.name_slot() = Some(n);
     }
     if let (Some(shape), Some(slot)) = (input, layer.input_shape_slot()) {
         *slot = Some(shape);
@@ -702,37 +999,95 @@ pub fn layer_from_json(v: &Value) -> Result<Layer> {
     Ok(layer)
 }
 
+/// The inverse of [`layer_to_json`]. Errors name the layer (by its name, or its class).
+pub fn layer_from_json(v: &Value) -> Result<Layer> {
+    // Only to name the layer in errors: the config is read by its type below.
+    let class = v.get("class_name").and_then(Value::as_str).unwrap_or("?");
+    let what = match v
+        .get("config")
+        .and_then(|c| c.get("name"))
+        .and_then(Value::as_str)
+        .filter(|n| !n.is_empty())
+    {
+        Some(name) => format!("layer {name} ({class})"),
+        None => format!("layer {class}"),
+    };
+    layer_from_config(read(v, &what)?, &what)
+}
+
+// ----------------------------------------------------------------------------------------
+// The model
+// ----------------------------------------------------------------------------------------
+
+/// `optimizer_config`: the optimizer's class and its config (for now the learning rate;
+/// read by [`crate::optimizers::from_config`], which knows each optimizer's keys).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OptimizerConfig {
+    pub class_name: String,
+    #[serde(default)]
+    pub config: Map<String, Value>,
+}
+
+/// `training_config`: what `compile` was given.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrainingConfig {
+    pub loss: NameOr<LossObject>,
+    #[serde(default)]
+    pub metrics: Vec<NameOr<MetricObject>>,
+    pub optimizer_config: OptimizerConfig,
+}
+
+/// `{"name": ..., "layers": [...]}`. Layers are read one by one (`L = Value`) so that an
+/// error names the layer it is in.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SequentialConfig<L> {
+    pub name: Option<String>,
+    pub layers: Vec<L>,
+}
+
+/// The whole of `config.json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelConfig<L = LayerConfig> {
+    /// `"Sequential"`, the only class keras-lite loads.
+    pub class_name: String,
+    pub config: SequentialConfig<L>,
+    /// Who wrote the file (`"keras-lite 0.1.0"`); not read.
+    pub keras_version: Option<String>,
+    /// `"ndarray"`; not read.
+    pub backend: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub training_config: Option<TrainingConfig>,
+}
+
 impl Sequential {
+    /// The architecture in Keras' `model.get_config()` layout, as serde types.
+    pub fn model_config(&self) -> ModelConfig {
+        ModelConfig {
+            class_name: "Sequential".into(),
+            config: SequentialConfig {
+                name: Some(self.name().to_string()),
+                layers: self.layers().iter().map(layer_config).collect(),
+            },
+            keras_version: Some(concat!("keras-lite ", env!("CARGO_PKG_VERSION")).into()),
+            backend: Some("ndarray".into()),
+            training_config: self.compiled().map(|c| TrainingConfig {
+                loss: loss_json(&c.loss),
+                metrics: c.metrics.iter().map(|(k, m)| metric_json(k, m)).collect(),
+                optimizer_config: OptimizerConfig {
+                    class_name: c.optimizer.name().to_string(),
+                    config: Map::from_iter([(
+                        "learning_rate".to_string(),
+                        Value::from(c.optimizer.learning_rate()),
+                    )]),
+                },
+            }),
+        }
+    }
+
     /// The architecture in Keras' `model.get_config()` layout (plus `training_config` once
     /// compiled): `{"class_name": "Sequential", "config": {"name": ..., "layers": [...]}}`.
     pub fn get_config(&self) -> Result<Value> {
-        let layers = self
-            .layers()
-            .iter()
-            .map(layer_to_json)
-            .collect::<Result<Vec<_>>>()?;
-        let mut root = json!({
-            "class_name": "Sequential",
-            "config": {"name": self.name(), "layers": layers},
-            "keras_version": concat!("keras-lite ", env!("CARGO_PKG_VERSION")),
-            "backend": "ndarray",
-        });
-        if let Some(c) = self.compiled() {
-            let metrics: Vec<Value> = c
-                .metrics
-                .iter()
-                .map(|(k, m)| metric_to_json(k, m))
-                .collect();
-            root["training_config"] = json!({
-                "loss": loss_to_json(&c.loss),
-                "metrics": metrics,
-                "optimizer_config": {
-                    "class_name": c.optimizer.name(),
-                    "config": {"learning_rate": c.optimizer.learning_rate()},
-                },
-            });
-        }
-        Ok(root)
+        Ok(to_value(&self.model_config()))
     }
 
     /// [`Sequential::get_config`] as pretty-printed JSON (Keras' `model.to_json()`).
@@ -743,46 +1098,43 @@ impl Sequential {
     /// A new, untrained model from a configuration (Keras' `Sequential.from_config`),
     /// compiled if the configuration has a `training_config`. Weights are created fresh.
     pub fn from_config(config: &Value) -> Result<Sequential> {
-        let class = text(config, "class_name", "model")?;
-        if class != "Sequential" {
+        // The class first: a Functional model's config does not fit Sequential's.
+        #[derive(Deserialize)]
+        struct Class {
+            class_name: String,
+        }
+        let Class { class_name } = read(config, "model")?;
+        if class_name != "Sequential" {
             return Err(bad(
                 "model",
-                format!("class {class:?}; keras-lite loads Sequential models only"),
+                format!("class {class_name:?}; keras-lite loads Sequential models only"),
             ));
         }
-        let c = config
-            .get("config")
-            .ok_or_else(|| bad("model", "no \"config\""))?;
-        let layers = c
-            .get("layers")
-            .and_then(Value::as_array)
-            .ok_or_else(|| bad("model", "no \"layers\" list"))?
+        let config: ModelConfig<Value> = read(config, "model")?;
+        let layers = config
+            .config
+            .layers
             .iter()
             .map(layer_from_json)
             .collect::<Result<Vec<_>>>()?;
-        let mut model = match c.get("name").and_then(Value::as_str) {
+        let mut model = match &config.config.name {
             Some(n) => Sequential::named(n, layers),
             None => Sequential::new(layers),
         };
-        if let Some(tc) = config.get("training_config").filter(|v| !v.is_null()) {
-            let loss = loss_from_json(tc.get("loss").unwrap_or(&Value::Null))?;
+        if let Some(tc) = config.training_config {
+            let loss = loss(tc.loss)?;
             let metrics = tc
-                .get("metrics")
-                .and_then(Value::as_array)
-                .map(|a| a.iter().map(metric_from_json).collect::<Result<Vec<_>>>())
-                .transpose()?
-                .unwrap_or_default();
-            let oc = tc
-                .get("optimizer_config")
-                .ok_or_else(|| bad("training_config", "no optimizer_config"))?;
-            let opt_name = text(oc, "class_name", "optimizer_config")?;
+                .metrics
+                .into_iter()
+                .map(metric)
+                .collect::<Result<Vec<_>>>()?;
+            let oc = tc.optimizer_config;
             let optimizer =
-                crate::optimizers::from_config(opt_name, oc.get("config").unwrap_or(&json!({})))?;
+                crate::optimizers::from_config(&oc.class_name, &Value::Object(oc.config))?;
             model.compile(optimizer, loss, &metrics)?;
         }
         Ok(model)
     }
-
     /// Saves the whole model into the directory `dir` (created if needed): `config.json` and
     /// `model.weights.safetensors` (`model.weights.2.safetensors` when that name is in use by
     /// the model saved there before; see [`crate::model_io`]: a failed save leaves that model
@@ -809,7 +1161,7 @@ impl Sequential {
         } else {
             WEIGHTS_FILE
         };
-        config[WEIGHTS_FILE_KEY] = json!(name);
+        config[WEIGHTS_FILE_KEY] = Value::from(name);
         let text = serde_json::to_string_pretty(&config).expect("a JSON value serializes");
         weights_io::write_atomic(&dir.join(name), &bytes)?;
         weights_io::write_atomic(&dir.join(CONFIG_FILE), text.as_bytes())?;
@@ -884,6 +1236,7 @@ fn weights_file_of(config: &Value, config_path: &Path) -> Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn activations_round_trip_with_their_parameters() {
@@ -991,6 +1344,47 @@ mod tests {
             }
         );
         assert!(initializer_from_json(&json!({"class_name": "Nope"})).is_err());
+    }
+
+    #[test]
+    fn typed_reads_name_the_layer_and_what_is_wrong() {
+        let err = |v: Value| layer_from_json(&v).unwrap_err().to_string();
+        let e = err(json!({"class_name": "Dense", "config": {"name": "d", "units": "x"}}));
+        assert!(
+            e.contains("layer d (Dense)") && e.contains("invalid type"),
+            "{e}"
+        );
+        let e = err(json!({"class_name": "Conv3D", "config": {"name": "c"}}));
+        assert!(
+            e.contains("layer c (Conv3D)") && e.contains("Conv3D") && e.contains("`Conv2D`"),
+            "{e}"
+        );
+        let e = err(json!({"class_name": "Conv2D", "config": {"filters": 2, "kernel_size": "x"}}));
+        assert!(
+            e.contains("layer Conv2D") && e.contains("[height, width]"),
+            "{e}"
+        );
+        let e = err(json!({"class_name": "Dense", "config": {"units": 2,
+            "kernel_initializer": {"class_name": "VarianceScaling", "config": {"mode": "fan"}}}}));
+        assert!(e.contains("fan_in"), "{e}");
+        let e = err(
+            json!({"class_name": "Conv2D", "config": {"filters": 2, "kernel_size": 3,
+            "dilation_rate": [2, 2]}}),
+        );
+        assert!(e.contains("dilation_rate [2, 2] is not supported"), "{e}");
+        // A name or an object where Keras allows both; the Keras defaults fill what is left out.
+        let l = layer_from_json(&json!({"class_name": "Dense", "config": {"units": 2,
+            "kernel_constraint": "non_neg", "kernel_regularizer": {"class_name": "L1L2",
+            "config": {"l2": 0.5}}}}))
+        .unwrap();
+        let Layer::Dense(d) = l else {
+            panic!("not Dense")
+        };
+        assert_eq!(d.kernel_constraint, Some(Constraint::NonNeg));
+        assert_eq!(
+            d.kernel_regularizer,
+            Some(Regularizer::L1L2 { l1: 0.0, l2: 0.5 })
+        );
     }
 
     #[test]

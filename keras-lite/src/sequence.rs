@@ -25,10 +25,9 @@
 //! # Ok::<(), keras_lite::KerasError>(())
 //! ```
 
-use crate::callbacks::Callback;
 use crate::error::{KerasError, Result};
-use crate::fit::ValidationFreq;
-use crate::history::{History, HistoryParams, Logs};
+use crate::fit::{BatchSource, EpochRun, FitOptions, Validation, check_options};
+use crate::history::{History, Logs};
 use crate::progress::Progbar;
 use crate::sequential::Sequential;
 use crate::training::Tracker;
@@ -314,28 +313,12 @@ impl Drop for StopWorkers<'_> {
     }
 }
 
-/// The arguments of [`Sequential::fit_sequence`]: Keras' `fit` arguments that apply to a
-/// `Sequence`, with Keras' defaults.
+/// What [`Sequential::fit_sequence`] takes besides [`FitOptions`]: what only a batch source
+/// has (Keras' `workers`, `max_queue_size`, and `validation_data` given as a `Sequence`).
 pub struct SequenceFitOptions<'a> {
-    /// The epoch to stop before (1).
-    pub epochs: usize,
-    /// 0 silent, 1 progress bar, 2 one line per epoch (1).
-    pub verbose: u8,
-    /// Called at the start and end of training, epochs and batches.
-    pub callbacks: Vec<&'a mut dyn Callback>,
-    /// A source of validation batches, evaluated at the end of epochs.
+    /// A source of validation batches, evaluated at the end of epochs (validation arrays go in
+    /// [`FitOptions::validation_data`] instead).
     pub validation_data: Option<&'a dyn Sequence>,
-    /// Visit the batches in a new random order every epoch (true). The batches themselves are
-    /// what the source makes; shuffle samples across batches in the source.
-    pub shuffle: bool,
-    /// The epoch to start from (0).
-    pub initial_epoch: usize,
-    /// Batches per epoch (default: all of them, `len()`); at most `len()`.
-    pub steps_per_epoch: Option<usize>,
-    /// Validation batches per validation (default: all).
-    pub validation_steps: Option<usize>,
-    /// When to validate (every epoch).
-    pub validation_freq: ValidationFreq,
     /// Batches made ahead (10).
     pub max_queue_size: usize,
     /// Threads making batches (1); 0 makes them on the training thread.
@@ -344,18 +327,14 @@ pub struct SequenceFitOptions<'a> {
 
 impl Default for SequenceFitOptions<'_> {
     fn default() -> Self {
+        let Prefetch {
+            workers,
+            max_queue_size,
+        } = Prefetch::default();
         SequenceFitOptions {
-            epochs: 1,
-            verbose: 1,
-            callbacks: Vec::new(),
             validation_data: None,
-            shuffle: true,
-            initial_epoch: 0,
-            steps_per_epoch: None,
-            validation_steps: None,
-            validation_freq: ValidationFreq::Every(1),
-            max_queue_size: 10,
-            workers: 1,
+            max_queue_size,
+            workers,
         }
     }
 }
@@ -403,31 +382,72 @@ fn steps_of(len: usize, steps: Option<usize>, what: &str) -> Result<usize> {
     }
 }
 
+/// A [`Sequence`] as `fit`'s batch source: its batches, in a new order every epoch when
+/// `shuffle`, made ahead by the prefetching workers.
+struct SequenceBatches<'s, S: ?Sized> {
+    seq: &'s mut S,
+    order: Vec<usize>,
+    shuffle: bool,
+    prefetch: Prefetch,
+}
+
+impl<S: Sequence + ?Sized> BatchSource for SequenceBatches<'_, S> {
+    fn train_epoch(
+        &mut self,
+        model: &mut Sequential,
+        steps: usize,
+        run: &mut EpochRun<'_, '_>,
+    ) -> Result<()> {
+        let SequenceBatches {
+            seq,
+            order,
+            shuffle,
+            prefetch,
+        } = self;
+        if *shuffle {
+            order.shuffle(&mut model.rng);
+        }
+        let order = &order[..steps];
+        for_each_batch(&**seq, order, *prefetch, |step, batch| {
+            run.step(model, step, |m, tracker| {
+                m.load_source_batch(
+                    &batch,
+                    tracker,
+                    &format!("batch {} of the training source", order[step]),
+                )
+            })
+        })
+    }
+
+    fn on_epoch_end(&mut self) {
+        self.seq.on_epoch_end();
+    }
+}
+
 impl Sequential {
-    /// Trains on one batch from a source: loss, metrics (into `tracker`, created from the
-    /// first batch's shapes) and, when `train`, the update.
-    fn sequence_step(
+    /// Puts a batch from a source into the model's buffers (checked as `fit` checks arrays);
+    /// makes `tracker` from the first batch's shapes. Returns whether the batch has class
+    /// indices and sample weights.
+    fn load_source_batch(
         &mut self,
         batch: &Batch,
         tracker: &mut Option<Tracker>,
-        train: bool,
         what: &str,
-    ) -> Result<()> {
+    ) -> Result<(bool, bool)> {
         let (ds, metrics) = self.prepare(
             &batch.x,
             &batch.y,
             batch.sample_weight.as_ref().map(|w| w.view()),
             what,
         )?;
-        let tracker = tracker.get_or_insert_with(|| Self::tracker(metrics));
+        tracker.get_or_insert_with(|| Self::tracker(metrics));
         let idx: Vec<usize> = (0..ds.len()).collect();
         Self::load_batch(&mut self.work, &ds, &idx);
-        self.run_batch(tracker, ds.classes.is_some(), ds.weights.is_some(), train)?;
-        Ok(())
+        Ok((ds.classes.is_some(), ds.weights.is_some()))
     }
 
     /// Evaluates `steps` batches of `seq` into `tracker` (reset first).
-    fn run_sequence_eval(
+    pub(crate) fn run_sequence_eval(
         &mut self,
         seq: &dyn Sequence,
         steps: usize,
@@ -441,148 +461,95 @@ impl Sequential {
         }
         let order: Vec<usize> = (0..steps).collect();
         for_each_batch(seq, &order, prefetch, |step, batch| {
-            self.sequence_step(
+            let (has_classes, has_weights) = self.load_source_batch(
                 &batch,
                 tracker,
-                false,
                 &format!("batch {step} of the {what} source"),
             )?;
-            on_step(step + 1, tracker.as_ref().expect("made by the first step"));
+            let t = tracker.as_mut().expect("made by the first step");
+            self.run_batch(t, has_classes, has_weights, false)?;
+            on_step(step + 1, t);
             Ok(true)
         })
     }
 
     /// `fit` on a batch source (Keras' `model.fit(sequence, ...)`): each epoch visits
-    /// `steps_per_epoch` batches of `x` (all by default), in a new order when `shuffle`, made
-    /// ahead by `workers` threads; returns the [`History`].
+    /// `steps_per_epoch` batches of `x` (all by default, at most `len()`), in a new order when
+    /// `shuffle`, made ahead by `workers` threads; returns the [`History`].
     ///
-    /// Trains exactly as `fit` on arrays does with the same batches (same steps, same loss,
-    /// same callbacks and progress output). Errors: fit before compile, an empty source,
-    /// batches that do not fit the model (reported with the batch number), invalid options.
+    /// Trains exactly as `fit` on arrays does with the same batches: the same epoch loop
+    /// (same steps, same loss, same callbacks and progress output). The batches are the
+    /// source's, so `batch_size` is not used; shuffle samples across batches in the source.
+    /// Validation data may be a source ([`SequenceFitOptions::validation_data`]) or arrays
+    /// ([`FitOptions::validation_data`], batched by `validation_batch_size`).
+    ///
+    /// Errors: fit before compile, an empty source, batches that do not fit the model
+    /// (reported with the batch number), invalid options, and the options that need arrays
+    /// (`validation_split`, `class_weight`, `sample_weight`: put weights in the batches).
     pub fn fit_sequence<S: Sequence + ?Sized>(
         &mut self,
         x: &mut S,
-        mut options: SequenceFitOptions<'_>,
+        mut options: FitOptions<'_>,
+        source: SequenceFitOptions<'_>,
     ) -> Result<History> {
         if self.compiled.is_none() {
             return Err(KerasError::NotCompiled { call: "fit" });
         }
-        if options.verbose > 2 {
+        check_options(&options)?;
+        let arrays_only = [
+            (options.validation_split != 0.0, "validation_split"),
+            (options.class_weight.is_some(), "class_weight"),
+            (options.sample_weight.is_some(), "sample_weight"),
+        ];
+        if let Some((_, name)) = arrays_only.iter().find(|(set, _)| *set) {
             return Err(KerasError::InvalidArgument(format!(
-                "verbose = {}; use 0 (silent), 1 (progress bar) or 2 (one line per epoch)",
-                options.verbose
+                "fit_sequence: {name} needs arrays (as in Keras); with a batch source, hold out \
+                 validation batches in a second source, or put sample weights in each Batch"
             )));
         }
-        if options.initial_epoch > options.epochs {
-            return Err(KerasError::InvalidArgument(format!(
-                "initial_epoch = {} is past epochs = {}; epochs is the epoch to stop before",
-                options.initial_epoch, options.epochs
-            )));
-        }
-        match &options.validation_freq {
-            ValidationFreq::Every(0) => {
-                return Err(KerasError::InvalidArgument(
-                    "validation_freq = 0; give k >= 1 (validate every k epochs)".into(),
-                ));
-            }
-            ValidationFreq::Epochs(l) if l.contains(&0) => {
-                return Err(KerasError::InvalidArgument(
-                    "validation_freq lists epoch 0; epochs are counted from 1 there".into(),
-                ));
-            }
-            _ => {}
+        if options.validation_data.is_some() && source.validation_data.is_some() {
+            return Err(KerasError::InvalidArgument(
+                "fit_sequence: validation_data given twice (arrays in FitOptions and a source in \
+                 SequenceFitOptions); give one"
+                    .into(),
+            ));
         }
         let steps = steps_of(x.len(), options.steps_per_epoch, "fit")?;
-        let val_steps = match options.validation_data {
-            Some(v) => Some(steps_of(
-                v.len(),
-                options.validation_steps,
-                "validation_data",
-            )?),
+        let prefetch = Prefetch {
+            workers: source.workers,
+            max_queue_size: source.max_queue_size,
+        };
+        let val_arrays = match &options.validation_data {
+            Some(v) => Some(self.prepare(v.x, v.y, v.sample_weight, "validation_data")?),
             None => None,
         };
-        let prefetch = Prefetch {
-            workers: options.workers,
-            max_queue_size: options.max_queue_size,
+        let validation = match (&val_arrays, source.validation_data) {
+            (Some((ds, metrics)), _) => Some((
+                Validation::Arrays {
+                    ds,
+                    range: 0..ds.len(),
+                    batch_size: options.validation_batch_size.unwrap_or(options.batch_size),
+                    steps: options.validation_steps,
+                },
+                Some(Self::tracker(metrics.clone())),
+            )),
+            (None, Some(v)) => Some((
+                Validation::Source {
+                    seq: v,
+                    steps: steps_of(v.len(), options.validation_steps, "validation_data")?,
+                    prefetch,
+                },
+                None,
+            )),
+            (None, None) => None,
         };
-        let verbose = options.verbose;
-        let epochs = options.epochs;
-        let mut history = History {
-            params: HistoryParams {
-                verbose,
-                epochs,
-                steps,
-            },
-            ..History::default()
+        let mut batches = SequenceBatches {
+            order: (0..x.len()).collect(),
+            seq: x,
+            shuffle: options.shuffle,
+            prefetch,
         };
-        let mut tracker: Option<Tracker> = None;
-        let mut val_tracker: Option<Tracker> = None;
-        let mut order: Vec<usize> = (0..x.len()).collect();
-        let mut logs = Logs::new();
-        let mut epoch_logs = Logs::new();
-        self.stop_training = false;
-        for cb in options.callbacks.iter_mut() {
-            cb.on_train_begin(self)?;
-        }
-        for epoch in options.initial_epoch..epochs {
-            if verbose > 0 && epochs > 1 {
-                println!("Epoch {}/{}", epoch + 1, epochs);
-            }
-            for cb in options.callbacks.iter_mut() {
-                cb.on_epoch_begin(self, epoch)?;
-            }
-            if let Some(t) = tracker.as_mut() {
-                t.reset();
-            }
-            if options.shuffle {
-                order.shuffle(&mut self.rng);
-            }
-            let mut bar = Progbar::stdout(steps, verbose);
-            let callbacks = &mut options.callbacks;
-            for_each_batch(&*x, &order[..steps], prefetch, |step, batch| {
-                for cb in callbacks.iter_mut() {
-                    cb.on_train_batch_begin(self, step)?;
-                }
-                self.sequence_step(
-                    &batch,
-                    &mut tracker,
-                    true,
-                    &format!("batch {} of the training source", order[step]),
-                )?;
-                let t = tracker.as_ref().expect("made by the first step");
-                t.write(&mut logs, "");
-                bar.update(step + 1, &logs);
-                for cb in callbacks.iter_mut() {
-                    cb.on_train_batch_end(self, step, &logs)?;
-                }
-                Ok(!self.stop_training)
-            })?;
-            epoch_logs.clear();
-            if let Some(t) = tracker.as_ref() {
-                t.write(&mut epoch_logs, "");
-            }
-            if let (Some(v), Some(vs)) = (options.validation_data, val_steps)
-                && options.validation_freq_due(epoch)
-            {
-                self.run_sequence_eval(v, vs, prefetch, &mut val_tracker, "validation", |_, _| {})?;
-                if let Some(t) = val_tracker.as_ref() {
-                    t.write(&mut epoch_logs, "val_");
-                }
-            }
-            bar.finish(&epoch_logs);
-            history.record(epoch, &epoch_logs);
-            x.on_epoch_end();
-            for cb in options.callbacks.iter_mut() {
-                cb.on_epoch_end(self, epoch, &epoch_logs)?;
-            }
-            if self.stop_training {
-                break;
-            }
-        }
-        for cb in options.callbacks.iter_mut() {
-            cb.on_train_end(self, &epoch_logs)?;
-        }
-        Ok(history)
+        self.run_epochs(&mut batches, steps, &mut options, None, validation)
     }
 
     /// `evaluate` on a batch source: `[loss, metrics...]` over its batches (or the first
@@ -666,15 +633,6 @@ impl<S: Sequence + ?Sized> Sequence for SeqRef<'_, S> {
     }
     fn get(&self, index: usize) -> Result<Batch> {
         self.0.get(index)
-    }
-}
-
-impl SequenceFitOptions<'_> {
-    fn validation_freq_due(&self, epoch: usize) -> bool {
-        match &self.validation_freq {
-            ValidationFreq::Every(k) => (epoch + 1).is_multiple_of(*k),
-            ValidationFreq::Epochs(list) => list.contains(&(epoch + 1)),
-        }
     }
 }
 

@@ -53,14 +53,16 @@ fn a_batch_source_trains_exactly_as_the_same_arrays() {
         let h = m
             .fit_sequence(
                 &mut train,
-                SequenceFitOptions {
+                FitOptions {
                     epochs: 3,
                     shuffle: false,
                     verbose: 0,
+                    ..Default::default()
+                },
+                SequenceFitOptions {
                     validation_data: Some(&val),
                     workers,
                     max_queue_size: 2,
-                    ..Default::default()
                 },
             )
             .unwrap();
@@ -150,12 +152,13 @@ fn the_source_hears_each_epoch_end_and_steps_per_epoch_limits_the_batches() {
     let h = m
         .fit_sequence(
             &mut seq,
-            SequenceFitOptions {
+            FitOptions {
                 epochs: 3,
                 verbose: 0,
                 steps_per_epoch: Some(4),
                 ..Default::default()
             },
+            SequenceFitOptions::default(),
         )
         .unwrap();
     assert_eq!(seq.epochs_ended, 3);
@@ -187,12 +190,13 @@ fn callbacks_can_stop_training_on_a_source() {
     let h = m
         .fit_sequence(
             &mut seq,
-            SequenceFitOptions {
+            FitOptions {
                 epochs: 5,
                 verbose: 0,
                 callbacks: vec![&mut stop, &mut es],
                 ..Default::default()
             },
+            SequenceFitOptions::default(),
         )
         .unwrap();
     assert_eq!(
@@ -225,10 +229,11 @@ fn sources_that_do_not_fit_are_errors_naming_the_batch() {
     let err = m
         .fit_sequence(
             &mut Broken { bad_shape_at: 2 },
-            SequenceFitOptions {
+            FitOptions {
                 verbose: 0,
                 ..Default::default()
             },
+            SequenceFitOptions::default(),
         )
         .unwrap_err()
         .to_string();
@@ -240,11 +245,12 @@ fn sources_that_do_not_fit_are_errors_naming_the_batch() {
     let err = m
         .fit_sequence(
             &mut Broken { bad_shape_at: 9 },
-            SequenceFitOptions {
+            FitOptions {
                 verbose: 0,
                 steps_per_epoch: Some(5),
                 ..Default::default()
             },
+            SequenceFitOptions::default(),
         )
         .unwrap_err()
         .to_string();
@@ -263,7 +269,11 @@ fn sources_that_do_not_fit_are_errors_naming_the_batch() {
 
     let mut uncompiled = classifier(11);
     let err = uncompiled
-        .fit_sequence(&mut source(8, 1, 4), SequenceFitOptions::default())
+        .fit_sequence(
+            &mut source(8, 1, 4),
+            FitOptions::default(),
+            SequenceFitOptions::default(),
+        )
         .unwrap_err();
     assert!(matches!(err, KerasError::NotCompiled { .. }));
 }
@@ -307,15 +317,100 @@ fn a_panicking_callback_surfaces_instead_of_hanging_the_prefetch_workers() {
             let mut cb = PanicAt(3);
             let _ = m.fit_sequence(
                 &mut train,
-                SequenceFitOptions {
+                FitOptions {
                     verbose: 0,
+                    callbacks: vec![&mut cb],
+                    ..Default::default()
+                },
+                SequenceFitOptions {
                     workers,
                     max_queue_size: 2,
-                    callbacks: vec![&mut cb],
                     ..Default::default()
                 },
             );
         });
         assert_eq!(msg, "callback failed at batch 3", "workers {workers}");
     }
+}
+
+#[test]
+fn a_batch_source_validates_on_arrays_as_fit_does() {
+    let (x, y) = images(40, 13);
+    let (xv, yv) = images(12, 14);
+    let options = |xv, yv| FitOptions {
+        epochs: 2,
+        batch_size: 8,
+        shuffle: false,
+        verbose: 0,
+        validation_data: Some(ValidationData::new(xv, yv)),
+        validation_batch_size: Some(5),
+        ..Default::default()
+    };
+    let mut reference = compiled(15);
+    let h_arrays = reference.fit(&x, &y, options(&xv, &yv)).unwrap();
+    let mut m = compiled(15);
+    let h = m
+        .fit_sequence(
+            &mut source(40, 13, 8),
+            options(&xv, &yv),
+            SequenceFitOptions::default(),
+        )
+        .unwrap();
+    assert_eq!(h["val_loss"].len(), 2);
+    assert_eq!(h, h_arrays);
+    assert_eq!(m.get_weights().unwrap(), reference.get_weights().unwrap());
+}
+
+#[test]
+fn options_that_need_arrays_are_refused_for_a_batch_source() {
+    let mut m = compiled(16);
+    let val = source(8, 2, 4);
+    let (xv, yv) = images(8, 2);
+    let weights = ndarray::Array1::<f32>::ones(8);
+    let cases: Vec<(FitOptions<'_>, SequenceFitOptions<'_>, &str)> = vec![
+        (
+            FitOptions {
+                validation_split: 0.2,
+                ..Default::default()
+            },
+            SequenceFitOptions::default(),
+            "validation_split needs arrays",
+        ),
+        (
+            FitOptions {
+                class_weight: Some((0..3).map(|c| (c, 1.0)).collect()),
+                ..Default::default()
+            },
+            SequenceFitOptions::default(),
+            "class_weight needs arrays",
+        ),
+        (
+            FitOptions {
+                sample_weight: Some(weights.view()),
+                ..Default::default()
+            },
+            SequenceFitOptions::default(),
+            "sample_weight needs arrays",
+        ),
+        (
+            FitOptions {
+                validation_data: Some(ValidationData::new(&xv, &yv)),
+                ..Default::default()
+            },
+            SequenceFitOptions {
+                validation_data: Some(&val),
+                ..Default::default()
+            },
+            "validation_data given twice",
+        ),
+    ];
+    let before = m.get_weights().ok();
+    for (fit, seq, want) in cases {
+        let err = m
+            .fit_sequence(&mut source(8, 1, 4), fit, seq)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(want), "{err}");
+    }
+    assert_eq!(m.get_weights().ok(), before, "nothing was trained");
 }

@@ -2,45 +2,110 @@
 //! `AveragePooling2D`, `GlobalAveragePooling2D` and `Reshape` (channels_last only).
 
 use super::{
-    activation_from_json, activation_spec_to_json, bad, constraint_from_json, constraint_to_json,
-    initializer_from_json, initializer_to_json, opt_json, regularizer_from_json,
-    regularizer_to_json, text, uint,
+    ActivationObject, BaseConfig, ConstraintConfig, InitializerObject, LayerConfig, NameOr,
+    RegularizerConfig, activation_spec, activation_spec_json, bad, constraint, constraint_json,
+    initializer, initializer_json, opt_map, regularizer, regularizer_json,
 };
 use crate::error::Result;
 use crate::layers::{
     AveragePooling2D, Conv2D, GlobalAveragePooling2D, Layer, MaxPooling2D, Reshape, Size2,
 };
-use serde_json::{Map, Value, json};
+use serde::de::Error as _;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::Value;
 
-fn pair(s: Size2) -> Value {
-    json!([s.0, s.1])
+/// A window or step: written `[height, width]` as Keras writes tuples; read from that or from
+/// one integer (a config written by hand may hold `3`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Pair(pub Size2);
+
+impl Serialize for Pair {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        [self.0.0, self.0.1].serialize(s)
+    }
 }
 
-/// `3` or `[3, 3]` (Keras writes tuples; a config written by hand may hold an integer).
-fn size2(c: &Value, key: &str, what: &str) -> Result<Option<Size2>> {
-    let Some(v) = c.get(key).filter(|v| !v.is_null()) else {
-        return Ok(None);
-    };
-    let as_usize = |v: &Value| v.as_u64().and_then(|u| usize::try_from(u).ok());
-    if let Some(n) = as_usize(v) {
-        return Ok(Some(Size2(n, n)));
-    }
-    match v
-        .as_array()
-        .map(|a| a.iter().map(as_usize).collect::<Vec<_>>())
-    {
-        Some(a) if a.len() == 2 && a.iter().all(Option::is_some) => {
-            Ok(Some(Size2(a[0].unwrap_or(0), a[1].unwrap_or(0))))
+impl<'de> Deserialize<'de> for Pair {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let v = Value::deserialize(d)?;
+        let as_usize = |v: &Value| v.as_u64().and_then(|u| usize::try_from(u).ok());
+        if let Some(n) = as_usize(&v) {
+            return Ok(Pair(Size2(n, n)));
         }
-        _ => Err(bad(
-            what,
-            format!("{key} must be an integer or [height, width], got {v}"),
-        )),
+        match v
+            .as_array()
+            .map(|a| a.iter().map(as_usize).collect::<Vec<_>>())
+        {
+            Some(a) if a.len() == 2 => {
+                if let [Some(h), Some(w)] = a[..] {
+                    return Ok(Pair(Size2(h, w)));
+                }
+            }
+            _ => {}
+        }
+        Err(D::Error::custom(format!(
+            "a window or step must be an integer or [height, width], got {v}"
+        )))
     }
 }
 
-fn channels_last(c: &Value, what: &str) -> Result<()> {
-    match c.get("data_format").and_then(Value::as_str) {
+/// `Conv2D`'s config (Keras' `Conv2D.get_config()`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Conv2DConfig {
+    #[serde(flatten)]
+    pub base: BaseConfig,
+    pub filters: usize,
+    pub kernel_size: Pair,
+    pub strides: Option<Pair>,
+    pub padding: Option<String>,
+    pub data_format: Option<String>,
+    /// Only `[1, 1]`.
+    pub dilation_rate: Option<Pair>,
+    /// Only 1.
+    pub groups: Option<usize>,
+    pub activation: Option<NameOr<ActivationObject>>,
+    pub use_bias: Option<bool>,
+    pub kernel_initializer: Option<NameOr<InitializerObject>>,
+    pub bias_initializer: Option<NameOr<InitializerObject>>,
+    pub kernel_regularizer: Option<NameOr<RegularizerConfig>>,
+    pub bias_regularizer: Option<NameOr<RegularizerConfig>>,
+    /// Not supported on Conv2D: always `null`.
+    pub activity_regularizer: Option<Value>,
+    pub kernel_constraint: Option<NameOr<ConstraintConfig>>,
+    pub bias_constraint: Option<NameOr<ConstraintConfig>>,
+}
+
+/// `MaxPooling2D`'s and `AveragePooling2D`'s config.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Pooling2DConfig {
+    #[serde(flatten)]
+    pub base: BaseConfig,
+    pub pool_size: Option<Pair>,
+    pub padding: Option<String>,
+    pub strides: Option<Pair>,
+    pub data_format: Option<String>,
+}
+
+/// `GlobalAveragePooling2D`'s config.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GlobalAveragePooling2DConfig {
+    #[serde(flatten)]
+    pub base: BaseConfig,
+    pub data_format: Option<String>,
+    /// Only `false`.
+    pub keepdims: Option<bool>,
+}
+
+/// `Reshape`'s config: the target shape without the batch axis, `-1` for the one inferred.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReshapeConfig {
+    #[serde(flatten)]
+    pub base: BaseConfig,
+    pub target_shape: Vec<Value>,
+}
+
+fn channels_last(data_format: Option<&str>, what: &str) -> Result<()> {
+    match data_format {
         None | Some("channels_last") => Ok(()),
         Some(other) => Err(bad(
             what,
@@ -52,145 +117,126 @@ fn channels_last(c: &Value, what: &str) -> Result<()> {
     }
 }
 
-/// Adds the configuration of an image layer to `c` (nothing for other layers).
-pub(super) fn config_into(layer: &Layer, c: &mut Map<String, Value>) {
+/// The config of an image layer (`layer` is one of them).
+pub(super) fn layer_config(layer: &Layer, base: BaseConfig) -> LayerConfig {
+    let channels_last = || Some("channels_last".to_string());
     match layer {
-        Layer::Conv2D(l) => {
-            c.insert("filters".into(), json!(l.filters));
-            c.insert("kernel_size".into(), pair(l.kernel_size));
-            c.insert("strides".into(), pair(l.strides));
-            c.insert("padding".into(), json!(l.padding.name()));
-            c.insert("data_format".into(), json!(l.data_format));
-            c.insert("dilation_rate".into(), json!([1, 1]));
-            c.insert("groups".into(), json!(1));
-            c.insert("activation".into(), activation_spec_to_json(&l.activation));
-            c.insert("use_bias".into(), json!(l.use_bias));
-            c.insert(
-                "kernel_initializer".into(),
-                initializer_to_json(&l.kernel_initializer),
-            );
-            c.insert(
-                "bias_initializer".into(),
-                initializer_to_json(&l.bias_initializer),
-            );
-            c.insert(
-                "kernel_regularizer".into(),
-                opt_json(&l.kernel_regularizer, regularizer_to_json),
-            );
-            c.insert(
-                "bias_regularizer".into(),
-                opt_json(&l.bias_regularizer, regularizer_to_json),
-            );
-            c.insert("activity_regularizer".into(), Value::Null);
-            c.insert(
-                "kernel_constraint".into(),
-                opt_json(&l.kernel_constraint, constraint_to_json),
-            );
-            c.insert(
-                "bias_constraint".into(),
-                opt_json(&l.bias_constraint, constraint_to_json),
-            );
-        }
+        Layer::Conv2D(l) => LayerConfig::Conv2D(Conv2DConfig {
+            base,
+            filters: l.filters,
+            kernel_size: Pair(l.kernel_size),
+            strides: Some(Pair(l.strides)),
+            padding: Some(l.padding.name().to_string()),
+            data_format: Some(l.data_format.clone()),
+            dilation_rate: Some(Pair(Size2(1, 1))),
+            groups: Some(1),
+            activation: Some(activation_spec_json(&l.activation)),
+            use_bias: Some(l.use_bias),
+            kernel_initializer: Some(initializer_json(&l.kernel_initializer)),
+            bias_initializer: Some(initializer_json(&l.bias_initializer)),
+            kernel_regularizer: opt_map(&l.kernel_regularizer, regularizer_json),
+            bias_regularizer: opt_map(&l.bias_regularizer, regularizer_json),
+            activity_regularizer: None,
+            kernel_constraint: opt_map(&l.kernel_constraint, constraint_json),
+            bias_constraint: opt_map(&l.bias_constraint, constraint_json),
+        }),
         Layer::Pooling2D(p) => {
-            c.insert("pool_size".into(), pair(p.pool_size));
-            c.insert("padding".into(), json!(p.padding.name()));
-            c.insert("strides".into(), pair(p.strides_value()));
-            c.insert("data_format".into(), json!("channels_last"));
+            let c = Pooling2DConfig {
+                base,
+                pool_size: Some(Pair(p.pool_size)),
+                padding: Some(p.padding.name().to_string()),
+                strides: Some(Pair(p.strides_value())),
+                data_format: channels_last(),
+            };
+            if p.kind_class_name() == "MaxPooling2D" {
+                LayerConfig::MaxPooling2D(c)
+            } else {
+                LayerConfig::AveragePooling2D(c)
+            }
         }
         Layer::GlobalAveragePooling2D(_) => {
-            c.insert("data_format".into(), json!("channels_last"));
-            c.insert("keepdims".into(), json!(false));
+            LayerConfig::GlobalAveragePooling2D(GlobalAveragePooling2DConfig {
+                base,
+                data_format: channels_last(),
+                keepdims: Some(false),
+            })
         }
-        Layer::Reshape(r) => {
-            c.insert("target_shape".into(), json!(r.target_shape_keras()));
-        }
-        _ => {}
+        Layer::Reshape(r) => LayerConfig::Reshape(ReshapeConfig {
+            base,
+            target_shape: r
+                .target_shape_keras()
+                .into_iter()
+                .map(Value::from)
+                .collect(),
+        }),
+        _ => unreachable!("layer_config sends only the image layers here"),
     }
 }
 
-/// The image layer of Keras class `class` from its config `c`; `None` for other classes.
-pub(super) fn layer_from_config(class: &str, c: &Value, what: &str) -> Result<Option<Layer>> {
-    let opt = |key: &str| c.get(key).filter(|v| !v.is_null());
-    let layer: Layer = match class {
-        "Conv2D" => {
-            channels_last(c, what)?;
-            for (key, one) in [("dilation_rate", json!([1, 1])), ("groups", json!(1))] {
-                if let Some(v) = opt(key)
-                    && v != &one
-                    && v != &json!(1)
-                {
-                    return Err(bad(
-                        what,
-                        format!("{key} {v} is not supported (only {one})"),
-                    ));
-                }
+/// The image layer of a config (`config` is one of them).
+pub(super) fn layer_from_config(config: LayerConfig, what: &str) -> Result<Layer> {
+    Ok(match config {
+        LayerConfig::Conv2D(c) => {
+            channels_last(c.data_format.as_deref(), what)?;
+            if let Some(Pair(d)) = c.dilation_rate.filter(|d| d.0 != Size2(1, 1)) {
+                return Err(bad(
+                    what,
+                    format!(
+                        "dilation_rate [{}, {}] is not supported (only [1, 1])",
+                        d.0, d.1
+                    ),
+                ));
             }
-            if opt("activity_regularizer").is_some() {
+            if let Some(g) = c.groups.filter(|&g| g != 1) {
+                return Err(bad(what, format!("groups {g} is not supported (only 1)")));
+            }
+            if c.activity_regularizer.is_some_and(|r| !r.is_null()) {
                 return Err(bad(what, "Conv2D's activity_regularizer is not supported"));
             }
-            let kernel = size2(c, "kernel_size", what)?
-                .ok_or_else(|| bad(what, "Conv2D needs kernel_size"))?;
-            let mut l = Conv2D::new(uint(c, "filters", what)?, kernel)
-                .use_bias(c.get("use_bias").and_then(Value::as_bool).unwrap_or(true));
-            if let Some(s) = size2(c, "strides", what)? {
+            let mut l =
+                Conv2D::new(c.filters, c.kernel_size.0).use_bias(c.use_bias.unwrap_or(true));
+            if let Some(Pair(s)) = c.strides {
                 l = l.strides(s);
             }
-            if opt("padding").is_some() {
-                l = l.padding(text(c, "padding", what)?);
+            if let Some(p) = &c.padding {
+                l = l.padding(p);
             }
-            if let Some(a) = opt("activation") {
-                l = l.activation(activation_from_json(a)?);
+            if let Some(a) = c.activation {
+                l = l.activation(activation_spec(a)?);
             }
-            if let Some(i) = opt("kernel_initializer") {
-                l = l.kernel_initializer(initializer_from_json(i)?);
+            if let Some(i) = c.kernel_initializer {
+                l = l.kernel_initializer(initializer(i)?);
             }
-            if let Some(i) = opt("bias_initializer") {
-                l = l.bias_initializer(initializer_from_json(i)?);
+            if let Some(i) = c.bias_initializer {
+                l = l.bias_initializer(initializer(i)?);
             }
-            if let Some(r) = opt("kernel_regularizer") {
-                l = l.kernel_regularizer(regularizer_from_json(r)?);
+            if let Some(r) = c.kernel_regularizer {
+                l = l.kernel_regularizer(regularizer(r)?);
             }
-            if let Some(r) = opt("bias_regularizer") {
-                l = l.bias_regularizer(regularizer_from_json(r)?);
+            if let Some(r) = c.bias_regularizer {
+                l = l.bias_regularizer(regularizer(r)?);
             }
-            if let Some(k) = opt("kernel_constraint") {
-                l = l.kernel_constraint(constraint_from_json(k)?);
+            if let Some(k) = c.kernel_constraint {
+                l = l.kernel_constraint(constraint(k)?);
             }
-            if let Some(k) = opt("bias_constraint") {
-                l = l.bias_constraint(constraint_from_json(k)?);
+            if let Some(k) = c.bias_constraint {
+                l = l.bias_constraint(constraint(k)?);
             }
             l.into()
         }
-        "MaxPooling2D" | "AveragePooling2D" => {
-            channels_last(c, what)?;
-            let pool = size2(c, "pool_size", what)?.unwrap_or(Size2(2, 2));
-            let mut p = if class == "MaxPooling2D" {
-                MaxPooling2D::new(pool)
-            } else {
-                AveragePooling2D::new(pool)
-            };
-            if let Some(s) = size2(c, "strides", what)? {
-                p = p.strides(s);
-            }
-            if opt("padding").is_some() {
-                p = p.padding(text(c, "padding", what)?);
-            }
-            p.into()
-        }
-        "GlobalAveragePooling2D" => {
-            channels_last(c, what)?;
-            if opt("keepdims").and_then(Value::as_bool) == Some(true) {
+        LayerConfig::MaxPooling2D(c) => pooling(MaxPooling2D::new, c, what)?,
+        LayerConfig::AveragePooling2D(c) => pooling(AveragePooling2D::new, c, what)?,
+        LayerConfig::GlobalAveragePooling2D(c) => {
+            channels_last(c.data_format.as_deref(), what)?;
+            if c.keepdims == Some(true) {
                 return Err(bad(what, "keepdims=True is not supported"));
             }
             GlobalAveragePooling2D::new().into()
         }
-        "Reshape" => {
-            let dims = opt("target_shape")
-                .and_then(Value::as_array)
-                .ok_or_else(|| bad(what, "Reshape needs target_shape, a list of integers"))?;
-            let mut shape = Vec::with_capacity(dims.len());
+        LayerConfig::Reshape(c) => {
+            let mut shape = Vec::with_capacity(c.target_shape.len());
             let mut inferred = None;
-            for (i, d) in dims.iter().enumerate() {
+            for (i, d) in c.target_shape.iter().enumerate() {
                 match d.as_i64() {
                     Some(-1) if inferred.is_none() => {
                         inferred = Some(i);
@@ -213,7 +259,23 @@ pub(super) fn layer_from_config(class: &str, c: &Value, what: &str) -> Result<Op
                 None => Reshape::new(&shape).into(),
             }
         }
-        _ => return Ok(None),
-    };
-    Ok(Some(layer))
+        _ => unreachable!("layer_from_config sends only the image layers here"),
+    })
+}
+
+/// A pooling layer made by `new` (Max or Average) from its config.
+fn pooling(
+    new: impl FnOnce(Size2) -> crate::layers::Pooling2D,
+    c: Pooling2DConfig,
+    what: &str,
+) -> Result<Layer> {
+    channels_last(c.data_format.as_deref(), what)?;
+    let mut p = new(c.pool_size.map_or(Size2(2, 2), |p| p.0));
+    if let Some(Pair(s)) = c.strides {
+        p = p.strides(s);
+    }
+    if let Some(pad) = &c.padding {
+        p = p.padding(pad);
+    }
+    Ok(p.into())
 }
