@@ -6,7 +6,8 @@
 //!     for each batch (a new permutation per pass when shuffle):
 //!         train step; progress bar with the running means
 //!     validation (every validation_freq epochs): evaluate on the held-out data
-//!     the epoch's line; History records loss, metrics, val_loss, val_metrics
+//!     the callbacks' on_epoch_end (they may add to the logs, e.g. `lr`)
+//!     History records the logs (loss, metrics, val_loss, val_metrics, ...); the epoch's line
 //! ```
 //!
 //! `validation_split` holds out the LAST fraction of `x` and `y`, before any shuffling, as
@@ -15,10 +16,11 @@
 //!
 //! ```text
 //! Training on the first 48000 samples, validating on the last 12000 (validation_split=0.2 takes the tail of x and y, before any shuffling)
-//! ``` The loss shown
-//! during an epoch is the running mean over the epoch's batches, taken while the weights
-//! change; `evaluate` after training reports the loss of the final weights, which is usually
-//! lower: the two differ by design, as in Keras.
+//! ```
+//!
+//! The loss shown during an epoch is the running mean over the epoch's batches, taken while
+//! the weights change; `evaluate` after training reports the loss of the final weights, which
+//! is usually lower: the two differ by design, as in Keras.
 
 use crate::callbacks::Callback;
 use crate::data::{self, Inputs, Targets};
@@ -319,11 +321,14 @@ impl Sequential {
                 }
                 vt.write(&mut epoch_logs, "val_");
             }
-            bar.finish(&epoch_logs);
-            history.record(epoch, &epoch_logs);
+            // The user's callbacks first, then History and the epoch's line, as tf_keras
+            // appends History and ProgbarLogger last: what a callback adds to the logs
+            // (`lr`) is recorded and printed.
             for cb in options.callbacks.iter_mut() {
-                cb.on_epoch_end(self, epoch, &epoch_logs)?;
+                cb.on_epoch_end(self, epoch, &mut epoch_logs)?;
             }
+            history.record(epoch, &epoch_logs);
+            bar.finish(&epoch_logs);
             if self.stop_training {
                 break;
             }

@@ -569,12 +569,13 @@ impl Sequential {
                     t.write(&mut epoch_logs, "val_");
                 }
             }
-            bar.finish(&epoch_logs);
-            history.record(epoch, &epoch_logs);
             x.on_epoch_end();
+            // As in `fit`: the callbacks, then History and the epoch's line (tf_keras' order).
             for cb in options.callbacks.iter_mut() {
-                cb.on_epoch_end(self, epoch, &epoch_logs)?;
+                cb.on_epoch_end(self, epoch, &mut epoch_logs)?;
             }
+            history.record(epoch, &epoch_logs);
+            bar.finish(&epoch_logs);
             if self.stop_training {
                 break;
             }

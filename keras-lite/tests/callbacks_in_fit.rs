@@ -5,12 +5,12 @@
 mod common;
 
 use common::{classifier, images, temp_path};
+use keras_lite::callbacks::CSVLogger;
 use keras_lite::callbacks::Callback;
-use keras_lite::csv_logger::CSVLogger;
-use keras_lite::early_stopping::EarlyStopping;
-use keras_lite::model_checkpoint::ModelCheckpoint;
+use keras_lite::callbacks::EarlyStopping;
+use keras_lite::callbacks::ModelCheckpoint;
+use keras_lite::callbacks::ReduceLROnPlateau;
 use keras_lite::pyfmt::repr_f64;
-use keras_lite::reduce_lr_on_plateau::ReduceLROnPlateau;
 use keras_lite::{FitOptions, Logs, Result, Sequential, ValidationData};
 use ndarray::ArrayD;
 
@@ -42,7 +42,7 @@ impl Callback for Recorder {
         self.events.push(format!("batch_end {batch}"));
         Ok(())
     }
-    fn on_epoch_end(&mut self, m: &mut Sequential, epoch: usize, logs: &Logs) -> Result<()> {
+    fn on_epoch_end(&mut self, m: &mut Sequential, epoch: usize, logs: &mut Logs) -> Result<()> {
         self.events.push(format!("epoch_end {epoch}"));
         self.logs.push(logs.clone());
         self.weights.push(m.get_weights()?);
@@ -257,7 +257,7 @@ fn model_checkpoint_saves_whole_models_every_n_batches() {
     let mut m = compiled(4, "sgd");
     let mut ckpt = ModelCheckpoint::new(&pattern)
         .unwrap()
-        .save_freq(keras_lite::model_checkpoint::SaveFreq::Batches(3));
+        .save_freq(keras_lite::callbacks::SaveFreq::Batches(3));
     m.fit(
         &x,
         &y,

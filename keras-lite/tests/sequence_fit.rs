@@ -5,7 +5,7 @@ mod common;
 
 use common::{classifier, images};
 use keras_lite::callbacks::Callback;
-use keras_lite::early_stopping::EarlyStopping;
+use keras_lite::callbacks::EarlyStopping;
 use keras_lite::sequence::{ArraySequence, Batch, Sequence, SequenceFitOptions, SequenceOptions};
 use keras_lite::{
     EvaluateOptions, FitOptions, KerasError, Logs, PredictOptions, Result, Sequential,

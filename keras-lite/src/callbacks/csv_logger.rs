@@ -34,7 +34,7 @@ use std::path::{Path, PathBuf};
 /// Keras' `CSVLogger(filename, separator=",", append=False)`.
 ///
 /// ```
-/// use keras_lite::csv_logger::CSVLogger;
+/// use keras_lite::callbacks::CSVLogger;
 /// let logger = CSVLogger::new("training.log").separator(';').append(true);
 /// ```
 #[derive(Debug)]
@@ -184,7 +184,12 @@ impl Callback for CSVLogger {
         Ok(())
     }
 
-    fn on_epoch_end(&mut self, _model: &mut Sequential, epoch: usize, logs: &Logs) -> Result<()> {
+    fn on_epoch_end(
+        &mut self,
+        _model: &mut Sequential,
+        epoch: usize,
+        logs: &mut Logs,
+    ) -> Result<()> {
         self.log_epoch(epoch, logs)
     }
 
@@ -215,7 +220,7 @@ mod tests {
         let mut model = Sequential::new(vec![]);
         logger.on_train_begin(&mut model).unwrap();
         for (e, l) in epochs {
-            logger.on_epoch_end(&mut model, *e, l).unwrap();
+            logger.on_epoch_end(&mut model, *e, &mut l.clone()).unwrap();
         }
         logger.on_train_end(&mut model, &Logs::new()).unwrap();
     }
