@@ -48,6 +48,16 @@
 //! model.compile(from_book(book::Momentum::new(0.01, 0.9)), "mse", keras_lite::NO_METRICS)?;
 //! # Ok::<(), keras_lite::KerasError>(())
 //! ```
+//!
+//! Without it, the book's optimizer is refused by the compiler (`IntoOptimizer` is not
+//! implemented for it):
+//!
+//! ```compile_fail
+//! use ch06_optimizers_init::book;
+//! # use keras_lite::{Sequential, layers::Dense};
+//! # let mut model = Sequential::new(vec![Dense::new(3).input_shape(&[4]).into()]);
+//! model.compile(book::RMSprop::<f32>::new(0.001, 0.99), "mse", keras_lite::NO_METRICS).unwrap();
+//! ```
 
 use crate::compile::IntoOptimizer;
 use crate::error::{KerasError, Result};

@@ -319,3 +319,25 @@ fn a_panicking_callback_surfaces_instead_of_hanging_the_prefetch_workers() {
         assert_eq!(msg, "callback failed at batch 3", "workers {workers}");
     }
 }
+
+#[test]
+fn a_learning_rate_scheduler_logs_lr_in_a_sequence_fit_too() {
+    let mut seq = source(24, 5, 8);
+    let mut m = classifier(4);
+    m.compile("sgd", "sparse_categorical_crossentropy", &["accuracy"])
+        .unwrap();
+    let mut scheduler =
+        keras_lite::callbacks::LearningRateScheduler::new(|epoch, _| [0.1, 0.05, 0.02][epoch]);
+    let h = m
+        .fit_sequence(
+            &mut seq,
+            SequenceFitOptions {
+                epochs: 3,
+                verbose: 0,
+                callbacks: vec![&mut scheduler],
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(h["lr"], [0.1, 0.05, 0.02]);
+}
