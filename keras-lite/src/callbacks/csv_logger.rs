@@ -17,7 +17,7 @@
 //!
 //! **Nothing already written is lost**: each row rewrites the whole log atomically (a new
 //! file beside it, flushed to the disk, renamed over it; see
-//! [`write_atomic`](crate::weights_io::write_atomic)), so the file always holds whole rows
+//! [`write_atomic`]), so the file always holds whole rows
 //! only: the old log until the first epoch ends, then the new one. A full disk or a crash
 //! never truncates it. The file can be watched during training (`tail -F`, which follows the
 //! renames). When training begins, the log is read (in append mode) and the folder is checked
