@@ -151,8 +151,8 @@ impl Dense {
         self
     }
 
-    /// A penalty on the kernel added to the loss: a Keras name (`"l2"`, factor 0.01) or a
-    /// [`Regularizer`] (`regularizers::l2(1e-4)`).
+    /// A penalty on the kernel added to the loss: a Keras name (`"l2"`, Keras' default
+    /// factor) or a [`Regularizer`] (`regularizers::l2(1e-4)`).
     pub fn kernel_regularizer(mut self, r: impl Into<RegularizerSpec>) -> Self {
         match r.into() {
             RegularizerSpec::Object(r) => self.kernel_regularizer = Some(r),
