@@ -480,3 +480,29 @@ fn an_unknown_regularizer_name_is_an_error_listing_the_valid_ones() {
         .unwrap_err();
     assert!(e.to_string().contains("nope"), "{e}");
 }
+
+#[test]
+fn a_later_regularizer_setting_replaces_an_unknown_name() {
+    let mut m = Sequential::new(vec![
+        Flatten::new().input_shape(&[3]).into(),
+        Dense::new(2)
+            .kernel_regularizer("l3")
+            .kernel_regularizer(l2(0.1))
+            .into(),
+    ]);
+    m.compile("sgd", "mse", NO_METRICS).unwrap();
+    assert_eq!(m.get_weights().unwrap().len(), 2);
+    // An unknown name on another argument is still reported.
+    let mut m = Sequential::new(vec![
+        Flatten::new().input_shape(&[3]).into(),
+        Dense::new(2)
+            .bias_regularizer("l9")
+            .kernel_regularizer("l2")
+            .into(),
+    ]);
+    let e = m
+        .compile("sgd", "mse", NO_METRICS)
+        .and_then(|_| m.get_weights().map(|_| ()))
+        .unwrap_err();
+    assert!(e.to_string().contains("l9"), "{e}");
+}

@@ -183,9 +183,9 @@ pub struct Conv2D {
     pub(crate) bias_initializer: InitializerSpec,
     pub(crate) kernel_regularizer: Option<Regularizer>,
     pub(crate) bias_regularizer: Option<Regularizer>,
-    /// A regularizer name that did not resolve; reported when the layer is built, as an
-    /// unknown activation or initializer name is.
-    pub(crate) unknown_regularizer: Option<String>,
+    /// Regularizer names that did not resolve, with the argument each was given to; reported
+    /// when the layer is built, as an unknown activation or initializer name is.
+    pub(crate) unknown_regularizers: Vec<(&'static str, String)>,
     pub(crate) kernel_constraint: Option<Constraint>,
     pub(crate) bias_constraint: Option<Constraint>,
     pub(crate) input_shape: Option<Vec<usize>>,
@@ -239,7 +239,7 @@ impl Conv2D {
             bias_initializer: InitializerSpec::from("zeros"),
             kernel_regularizer: None,
             bias_regularizer: None,
-            unknown_regularizer: None,
+            unknown_regularizers: Vec::new(),
             kernel_constraint: None,
             bias_constraint: None,
             input_shape: None,
@@ -294,11 +294,14 @@ impl Conv2D {
     /// A penalty on the kernel added to the loss: a Keras name (`"l2"`, Keras' default
     /// factor) or a [`Regularizer`] (`regularizers::l2(1e-4)`).
     pub fn kernel_regularizer(mut self, r: impl Into<RegularizerSpec>) -> Self {
+        // A later setting of the same argument replaces an unknown name given before.
+        self.unknown_regularizers
+            .retain(|(arg, _)| *arg != "kernel");
         match r.into() {
             RegularizerSpec::Object(r) => self.kernel_regularizer = Some(r),
             RegularizerSpec::Name(name) => match Regularizer::from_name(&name) {
                 Ok(r) => self.kernel_regularizer = Some(r),
-                Err(_) => self.unknown_regularizer = Some(name),
+                Err(_) => self.unknown_regularizers.push(("kernel", name)),
             },
         }
         self
@@ -306,11 +309,13 @@ impl Conv2D {
 
     /// A penalty on the bias added to the loss (a name or a [`Regularizer`]).
     pub fn bias_regularizer(mut self, r: impl Into<RegularizerSpec>) -> Self {
+        // A later setting of the same argument replaces an unknown name given before.
+        self.unknown_regularizers.retain(|(arg, _)| *arg != "bias");
         match r.into() {
             RegularizerSpec::Object(r) => self.bias_regularizer = Some(r),
             RegularizerSpec::Name(name) => match Regularizer::from_name(&name) {
                 Ok(r) => self.bias_regularizer = Some(r),
-                Err(_) => self.unknown_regularizer = Some(name),
+                Err(_) => self.unknown_regularizers.push(("bias", name)),
             },
         }
         self
@@ -443,7 +448,7 @@ impl Conv2D {
             return Ok(());
         }
         let f = self.activation.resolve()?;
-        if let Some(name) = &self.unknown_regularizer {
+        if let Some((_, name)) = self.unknown_regularizers.first() {
             // Not a Keras name: this is the error listing the valid ones.
             Regularizer::from_name(name)?;
         }

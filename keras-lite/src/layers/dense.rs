@@ -75,9 +75,9 @@ pub struct Dense {
     pub(crate) kernel_regularizer: Option<Regularizer>,
     pub(crate) bias_regularizer: Option<Regularizer>,
     pub(crate) activity_regularizer: Option<Regularizer>,
-    /// A regularizer name that did not resolve; reported when the layer is built, as an
-    /// unknown activation or initializer name is.
-    pub(crate) unknown_regularizer: Option<String>,
+    /// Regularizer names that did not resolve, with the argument each was given to; reported
+    /// when the layer is built, as an unknown activation or initializer name is.
+    pub(crate) unknown_regularizers: Vec<(&'static str, String)>,
     pub(crate) kernel_constraint: Option<Constraint>,
     pub(crate) bias_constraint: Option<Constraint>,
     pub(crate) input_shape: Option<Vec<usize>>,
@@ -118,7 +118,7 @@ impl Dense {
             bias_initializer: InitializerSpec::from("zeros"),
             kernel_regularizer: None,
             bias_regularizer: None,
-            unknown_regularizer: None,
+            unknown_regularizers: Vec::new(),
             activity_regularizer: None,
             kernel_constraint: None,
             bias_constraint: None,
@@ -154,11 +154,14 @@ impl Dense {
     /// A penalty on the kernel added to the loss: a Keras name (`"l2"`, Keras' default
     /// factor) or a [`Regularizer`] (`regularizers::l2(1e-4)`).
     pub fn kernel_regularizer(mut self, r: impl Into<RegularizerSpec>) -> Self {
+        // A later setting of the same argument replaces an unknown name given before.
+        self.unknown_regularizers
+            .retain(|(arg, _)| *arg != "kernel");
         match r.into() {
             RegularizerSpec::Object(r) => self.kernel_regularizer = Some(r),
             RegularizerSpec::Name(name) => match Regularizer::from_name(&name) {
                 Ok(r) => self.kernel_regularizer = Some(r),
-                Err(_) => self.unknown_regularizer = Some(name),
+                Err(_) => self.unknown_regularizers.push(("kernel", name)),
             },
         }
         self
@@ -166,11 +169,13 @@ impl Dense {
 
     /// A penalty on the bias added to the loss (a name or a [`Regularizer`]).
     pub fn bias_regularizer(mut self, r: impl Into<RegularizerSpec>) -> Self {
+        // A later setting of the same argument replaces an unknown name given before.
+        self.unknown_regularizers.retain(|(arg, _)| *arg != "bias");
         match r.into() {
             RegularizerSpec::Object(r) => self.bias_regularizer = Some(r),
             RegularizerSpec::Name(name) => match Regularizer::from_name(&name) {
                 Ok(r) => self.bias_regularizer = Some(r),
-                Err(_) => self.unknown_regularizer = Some(name),
+                Err(_) => self.unknown_regularizers.push(("bias", name)),
             },
         }
         self
@@ -178,11 +183,14 @@ impl Dense {
 
     /// A penalty on the layer's output, divided by the batch size, added to the loss.
     pub fn activity_regularizer(mut self, r: impl Into<RegularizerSpec>) -> Self {
+        // A later setting of the same argument replaces an unknown name given before.
+        self.unknown_regularizers
+            .retain(|(arg, _)| *arg != "activity");
         match r.into() {
             RegularizerSpec::Object(r) => self.activity_regularizer = Some(r),
             RegularizerSpec::Name(name) => match Regularizer::from_name(&name) {
                 Ok(r) => self.activity_regularizer = Some(r),
-                Err(_) => self.unknown_regularizer = Some(name),
+                Err(_) => self.unknown_regularizers.push(("activity", name)),
             },
         }
         self
@@ -246,7 +254,7 @@ impl Dense {
             )));
         }
         let f = self.activation.resolve()?;
-        if let Some(name) = &self.unknown_regularizer {
+        if let Some((_, name)) = self.unknown_regularizers.first() {
             // Not a Keras name: this is the error listing the valid ones.
             Regularizer::from_name(name)?;
         }
