@@ -158,7 +158,7 @@ impl Callback for StepAllocations {
         &mut self,
         _model: &mut Sequential,
         _epoch: usize,
-        _logs: &Logs,
+        _logs: &mut Logs,
     ) -> keras_lite::Result<()> {
         // Per-epoch work (history, the progress bar's last line) may allocate.
         TRACE.store(false, Ordering::SeqCst);

@@ -246,12 +246,6 @@ impl<'a, A: Float, N: TrainableNet<A> + ?Sized> Trainer<'a, A, N> {
         })
     }
 
-    /// Replaces the optimizer (for a Keras optimizer or custom settings).
-    pub fn with_optimizer(mut self, optimizer: Box<dyn Optimizer<A>>) -> Self {
-        self.optimizer = optimizer;
-        self
-    }
-
     /// Iterations per epoch and in total.
     pub fn iterations(&self) -> (usize, usize) {
         (self.iter_per_epoch, self.max_iter)

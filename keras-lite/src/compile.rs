@@ -5,8 +5,8 @@
 //!
 //! ```
 //! use keras_lite::{Sequential, Metric, layers::{Dense, Flatten}};
+//! use keras_lite::optimizers::Adam;
 //! use ch04_loss_gradient::keras::Loss;
-//! use ch06_optimizers_init::keras::Adam;
 //!
 //! let mut model = Sequential::new(vec![
 //!     Flatten::new().input_shape(&[4]).into(),
@@ -14,7 +14,7 @@
 //! ]);
 //! model.compile("adam", "sparse_categorical_crossentropy", &["accuracy"])?;
 //! model.compile(
-//!     Adam::new(0.001, 0.9, 0.999),
+//!     Adam::default().learning_rate(0.001),
 //!     Loss::SparseCategoricalCrossentropy { from_logits: false },
 //!     &[Metric::SparseCategoricalAccuracy],
 //! )?;
@@ -34,9 +34,12 @@ use ch06_optimizers_init::optimizer::OptimizerError;
 /// No metrics: `model.compile("sgd", "mse", NO_METRICS)`.
 pub const NO_METRICS: &[&str] = &[];
 
-/// Something `compile` accepts as the optimizer: a Keras name (`"adam"`), a ch06 Keras
-/// optimizer (`Adam::new(0.001, 0.9, 0.999)`, with or without `?`), one of the book's
-/// (`ch06_optimizers_init::book::Momentum::new(0.01, 0.9)`), or any boxed `Optimizer<f32>`.
+/// Something `compile` accepts as the optimizer: a Keras name (`"adam"`), a keras-lite
+/// optimizer (`optimizers::Adam::default().learning_rate(1e-4)`, checked here), a ch06 Keras
+/// optimizer (`ch06_optimizers_init::keras::Adam::new(0.001, 0.9, 0.999)`, with or without
+/// `?`), or any boxed `Optimizer<f32>`. The book's optimizers (`ch06_optimizers_init::book`),
+/// whose defaults and arithmetic differ from Keras', only through
+/// [`crate::optimizers::from_book`], so that a wrong import is a compile error.
 pub trait IntoOptimizer {
     /// The optimizer, or the error that building it gave.
     fn into_optimizer(self) -> Result<Box<dyn Optimizer<f32>>>;
@@ -84,35 +87,6 @@ macro_rules! optimizer_objects {
 optimizer_objects!(
     SGD, RMSprop, Adagrad, Adadelta, Adam, Adamax, Nadam, Ftrl, AdamW
 );
-
-/// The book's optimizers of chapter 6 (`book::Momentum::new(0.01, 0.9)`, ...) are accepted too.
-mod book_optimizers {
-    use super::*;
-    use ch06_optimizers_init::book::{AdaGrad, Adam, Momentum, Nesterov, RMSprop, SGD};
-
-    macro_rules! book_objects {
-        ($($t:ty),*) => {$(
-            impl IntoOptimizer for $t {
-                fn into_optimizer(self) -> Result<Box<dyn Optimizer<f32>>> {
-                    Ok(Box::new(self))
-                }
-            }
-            impl IntoOptimizer for std::result::Result<$t, OptimizerError> {
-                fn into_optimizer(self) -> Result<Box<dyn Optimizer<f32>>> {
-                    Ok(Box::new(self?))
-                }
-            }
-        )*};
-    }
-    book_objects!(
-        SGD,
-        Momentum<f32>,
-        Nesterov<f32>,
-        AdaGrad<f32>,
-        RMSprop<f32>,
-        Adam<f32>
-    );
-}
 
 /// Something `compile` accepts as the loss: a Keras name or alias, or a ch04 [`Loss`] value.
 pub trait IntoLoss {
@@ -255,10 +229,5 @@ impl Compiled {
     /// The loss.
     pub fn loss(&self) -> Loss {
         self.loss
-    }
-
-    /// The history keys of the metrics, in order.
-    pub fn metric_names(&self) -> impl Iterator<Item = &str> {
-        self.metrics.iter().map(|(n, _)| n.as_str())
     }
 }

@@ -6,7 +6,8 @@
 //!     for each batch (a new permutation per pass when shuffle):
 //!         train step; progress bar with the running means
 //!     validation (every validation_freq epochs): evaluate on the held-out data
-//!     the epoch's line; History records loss, metrics, val_loss, val_metrics
+//!     the callbacks' on_epoch_end (they may add to the logs, e.g. `lr`)
+//!     History records the logs (loss, metrics, val_loss, val_metrics, ...); the epoch's line
 //! ```
 //!
 //! This loop is written once (`Sequential::run_epochs`): arrays and a
@@ -462,12 +463,15 @@ impl Sequential {
                     t.write(&mut epoch_logs, "val_");
                 }
             }
-            run.bar.finish(&epoch_logs);
-            history.record(epoch, &epoch_logs);
             source.on_epoch_end();
+            // The user's callbacks first, then History and the epoch's line, as tf_keras
+            // appends History and ProgbarLogger last: what a callback adds to the logs
+            // (`lr`) is recorded and printed.
             for cb in run.callbacks.iter_mut() {
-                cb.on_epoch_end(self, epoch, &epoch_logs)?;
+                cb.on_epoch_end(self, epoch, &mut epoch_logs)?;
             }
+            history.record(epoch, &epoch_logs);
+            run.bar.finish(&epoch_logs);
             if self.stop_training {
                 break;
             }

@@ -44,7 +44,10 @@
 //! | Keras | keras-lite |
 //! |---|---|
 //! | `Sequential([Flatten(input_shape=(28, 28)), Dense(128, activation='relu')])` | `Sequential::new(vec![Flatten::new().input_shape(&[28, 28]).into(), Dense::new(128).activation("relu").into()])` |
-//! | `model.compile(optimizer='adam', loss=..., metrics=['accuracy'])` | `model.compile("adam", "sparse_categorical_crossentropy", &["accuracy"])?`, or objects: `Adam::new(0.001, 0.9, 0.999)`, `Loss::...`, `Metric::...` |
+//! | `model.compile(optimizer='adam', loss=..., metrics=['accuracy'])` | `model.compile("adam", "sparse_categorical_crossentropy", &["accuracy"])?`, or objects: [`optimizers::Adam`]`::default().learning_rate(1e-3)`, `Loss::...`, `Metric::...` |
+//! | `tf.keras.optimizers.RMSprop(learning_rate=1e-3, rho=0.9)` | [`optimizers::RMSprop`]`::default().learning_rate(1e-3).rho(0.9)` (Keras' defaults, one setter per argument) |
+//! | `callbacks=[EarlyStopping(patience=2)]` | `FitOptions { callbacks: vec![&mut es], .. }` with `let mut es = `[`callbacks::EarlyStopping`]`::default().patience(2);` |
+//! | `Dense(64, kernel_regularizer='l2')`, `regularizers.l1_l2(l1=1e-5, l2=1e-4)` | `Dense::new(64).kernel_regularizer("l2")`, [`regularizers::l1_l2`]`(1e-5, 1e-4)` |
 //! | `model.fit(x, y, epochs=5, validation_split=0.2)` | `model.fit(&x, &y, FitOptions { epochs: 5, validation_split: 0.2, ..Default::default() })?` |
 //! | `history.history['loss']` | `history["loss"]` |
 //! | `model.evaluate(x, y, verbose=2)` | `model.evaluate(&x, &y, EvaluateOptions { verbose: 2, ..Default::default() })?` -> [`Logs`]: `r[1]` or `r["accuracy"]` |
@@ -74,7 +77,7 @@
 //! | `Dropout` (inverted, as Keras) and `BatchNormalization` (per channel on images: the `(N*H*W, C)` view) | ch06 `dropout::Dropout::keras`, `batch_norm::BatchNormalization` |
 //! | `Conv2D` = `im2col`, `col W_col + b` and back through `col2im` | ch07 `im2col::{im2col_into, col2im_into}`, `convolution::{conv_forward_rows, conv_backward_rows}` |
 //! | `MaxPooling2D`, `AveragePooling2D`, `GlobalAveragePooling2D` | ch07 `pooling::{max,avg}_pool_{forward,backward}_into` |
-//! | every optimizer, by name or object | ch06 `keras::*` (Adam on the book's `book::AdamStep` kernel), driven through `Layer::for_each_param` |
+//! | every optimizer, by name or object, and Keras' defaults | ch06 `keras::*` and `keras::defaults` (Adam on the book's `book::AdamStep` kernel), driven through `Layer::for_each_param` |
 //! | initializers | ch06 `keras::initializers::Initializer` |
 //! | accuracy metrics' and plots' `argmax` | ch03 `argmax` |
 //!
@@ -97,9 +100,9 @@
 //! | [`progress`] | the Keras 2 progress bar, character for character |
 //! | [`summary`] | the `model.summary()` table |
 //! | [`history`] | [`History`] and [`Logs`] |
-//! | [`callbacks`] | the [`callbacks::Callback`] hooks |
+//! | [`callbacks`] | the [`callbacks::Callback`] hooks and Keras' callbacks: `EarlyStopping`, `ModelCheckpoint`, `ReduceLROnPlateau`, `CSVLogger`, `LearningRateScheduler`, `TerminateOnNaN` |
 //! | [`data`] | what `x` and `y` may be, and their checks |
-//! | [`optimizers`] | optimizer lookup by name and from a Keras config |
+//! | [`optimizers`] | Keras' optimizers (`SGD`, `RMSprop`, `Adam`, ...) with named setters, lookup by name and from a Keras config, `from_book` |
 //! | [`initializers`], [`regularizers`], [`constraints`] | Dense's other arguments |
 //! | [`backend`] | layer-name counters, the random seed |
 //! | [`sizes`] | the bound every shape and weight count is checked against when a model is built |
@@ -119,11 +122,7 @@ pub mod backend;
 pub mod callbacks;
 pub mod compile;
 pub mod constraints;
-#[path = "callbacks/csv_logger.rs"]
-pub mod csv_logger;
 pub mod data;
-#[path = "callbacks/early_stopping.rs"]
-pub mod early_stopping;
 pub mod error;
 pub mod evaluate;
 pub mod fit;
@@ -131,16 +130,12 @@ pub mod history;
 pub mod initializers;
 pub mod layers;
 pub mod metrics;
-#[path = "callbacks/model_checkpoint.rs"]
-pub mod model_checkpoint;
 pub mod model_io;
 pub mod monitor;
 pub mod optimizers;
 pub mod plots;
 pub mod progress;
 pub mod pyfmt;
-#[path = "callbacks/reduce_lr_on_plateau.rs"]
-pub mod reduce_lr_on_plateau;
 pub mod regularizers;
 pub mod sequence;
 pub mod sequential;

@@ -9,9 +9,50 @@
 //! A Dense layer's `kernel_regularizer` and `bias_regularizer` penalize its weights; its
 //! `activity_regularizer` penalizes its output, divided by the batch size. The penalties are
 //! part of the loss that `fit` reports and minimises.
+//!
+//! | tf_keras 2.21 | keras-lite |
+//! |---|---|
+//! | `kernel_regularizer="l1"`, `"l2"`, `"l1_l2"` | `.kernel_regularizer("l1")`, ... (factor 0.01; `"l1_l2"` is 0.01 and 0.01) |
+//! | `regularizers.l1(0.001)`, `L1(0.001)` | [`l1`]`(0.001)` (Keras' default factor [`DEFAULT_FACTOR`]) |
+//! | `regularizers.l2(0.001)`, `L2(0.001)` | [`l2`]`(0.001)` |
+//! | `regularizers.l1_l2(l1=1e-5, l2=1e-4)`, `L1L2(l1=1e-5, l2=1e-4)` | [`l1_l2`]`(1e-5, 1e-4)` |
+//!
+//! Keras' functions `l1()`, `l2()`, `l1_l2()` default to 0.01 each; its class `L1L2()` defaults
+//! to 0 and 0 (so the string `"L1L2"` names a zero penalty, as in tf_keras). Rust has no
+//! default arguments: the string names give the defaults, the functions take the factors.
+//!
+//! ```
+//! use keras_lite::layers::Dense;
+//! use keras_lite::regularizers::{l1_l2, l2};
+//! let a = Dense::new(64).kernel_regularizer("l2").bias_regularizer(l2(1e-4));
+//! let b = Dense::new(64).kernel_regularizer(l1_l2(1e-5, 1e-4));
+//! // An unknown name is an error listing the valid ones when the model is built.
+//! let mut m = keras_lite::Sequential::new(vec![Dense::new(2).input_shape(&[3])
+//!     .kernel_regularizer("l3").into()]);
+//! let e = m.compile("sgd", "mse", keras_lite::NO_METRICS).and_then(|_| m.summary()).unwrap_err();
+//! assert!(e.to_string().contains("l1_l2"), "{e}");
+//! ```
 
 use crate::error::{KerasError, Result};
 use ndarray::{ArrayRef, Dimension, Zip};
+
+/// The factor of Keras' `l1()`, `l2()`, `l1_l2()` and of the names `"l1"`, `"l2"`, `"l1_l2"`.
+pub const DEFAULT_FACTOR: f64 = 0.01;
+
+/// Keras' `regularizers.l1(l1)`: `l1 * sum |w|`.
+pub fn l1(l1: f64) -> Regularizer {
+    Regularizer::L1(l1)
+}
+
+/// Keras' `regularizers.l2(l2)`: `l2 * sum w^2`.
+pub fn l2(l2: f64) -> Regularizer {
+    Regularizer::L2(l2)
+}
+
+/// Keras' `regularizers.l1_l2(l1, l2)`: `l1 * sum |w| + l2 * sum w^2`.
+pub fn l1_l2(l1: f64, l2: f64) -> Regularizer {
+    Regularizer::L1L2 { l1, l2 }
+}
 
 /// A weight penalty (Keras' `tf.keras.regularizers`).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -25,16 +66,19 @@ pub enum Regularizer {
 }
 
 impl Regularizer {
-    /// Keras' string identifiers `"l1"`, `"l2"`, `"l1_l2"`, with the default factor 0.01.
+    /// Keras' string identifiers, as tf_keras' `regularizers.get` reads them: `"l1"`, `"l2"`,
+    /// `"l1_l2"` with the factor [`DEFAULT_FACTOR`], and the class names `"L1"`, `"L2"` (also
+    /// 0.01) and `"L1L2"` (the class' defaults, 0 and 0).
     pub fn from_name(name: &str) -> Result<Self> {
         match name {
-            "l1" => Ok(Regularizer::L1(0.01)),
-            "l2" => Ok(Regularizer::L2(0.01)),
-            "l1_l2" => Ok(Regularizer::L1L2 { l1: 0.01, l2: 0.01 }),
+            "l1" | "L1" => Ok(l1(DEFAULT_FACTOR)),
+            "l2" | "L2" => Ok(l2(DEFAULT_FACTOR)),
+            "l1_l2" => Ok(l1_l2(DEFAULT_FACTOR, DEFAULT_FACTOR)),
+            "L1L2" => Ok(l1_l2(0.0, 0.0)),
             _ => Err(KerasError::UnknownName {
                 kind: "regularizer",
                 name: name.to_string(),
-                valid: "l1, l2, l1_l2".into(),
+                valid: "l1, l2, l1_l2 (or the classes L1, L2, L1L2)".into(),
             }),
         }
     }
@@ -89,6 +133,44 @@ impl Regularizer {
             };
             *g += a * s + b * v;
         });
+    }
+}
+
+/// A regularizer as `Dense::kernel_regularizer` (and the other regularizer arguments) accepts
+/// it: a Keras name (`"l2"`) or a [`Regularizer`] (`l2(1e-4)`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum RegularizerSpec {
+    /// A Keras identifier, resolved by [`Regularizer::from_name`].
+    Name(String),
+    /// A regularizer with its factors.
+    Object(Regularizer),
+}
+
+impl RegularizerSpec {
+    /// The regularizer (an unknown name is an error listing the valid ones).
+    pub fn resolve(&self) -> Result<Regularizer> {
+        match self {
+            RegularizerSpec::Name(n) => Regularizer::from_name(n),
+            RegularizerSpec::Object(r) => Ok(*r),
+        }
+    }
+}
+
+impl From<&str> for RegularizerSpec {
+    fn from(s: &str) -> Self {
+        RegularizerSpec::Name(s.to_string())
+    }
+}
+
+impl From<String> for RegularizerSpec {
+    fn from(s: String) -> Self {
+        RegularizerSpec::Name(s)
+    }
+}
+
+impl From<Regularizer> for RegularizerSpec {
+    fn from(r: Regularizer) -> Self {
+        RegularizerSpec::Object(r)
     }
 }
 

@@ -329,6 +329,11 @@ impl Sequential {
         self.compiled.as_ref()
     }
 
+    /// The optimizer (to read its learning rate or step count), once compiled.
+    pub fn optimizer(&self) -> Option<&(dyn Optimizer<f32> + 'static)> {
+        self.compiled.as_ref().map(|c| c.optimizer.as_ref())
+    }
+
     /// The optimizer (to read or change its learning rate), once compiled.
     pub fn optimizer_mut(&mut self) -> Option<&mut (dyn Optimizer<f32> + 'static)> {
         self.compiled.as_mut().map(|c| c.optimizer.as_mut())

@@ -6,9 +6,9 @@ mod common;
 use ch04_loss_gradient::keras::Loss;
 use ch06_optimizers_init::keras::{Adam, SGD};
 use common::*;
+use keras_lite::callbacks::EarlyStopping;
 use keras_lite::callbacks::{LearningRateScheduler, TerminateOnNaN};
 use keras_lite::constraints::Constraint;
-use keras_lite::early_stopping::EarlyStopping;
 use keras_lite::layers::{Activation, Dense, Flatten, InputLayer};
 use keras_lite::regularizers::Regularizer;
 use keras_lite::{
@@ -936,13 +936,14 @@ fn regression_with_mse_and_every_optimizer_name() {
 }
 
 #[test]
-fn the_books_optimizers_compile_as_objects() {
+fn the_books_optimizers_compile_through_from_book() {
     use ch06_optimizers_init::book;
+    use keras_lite::optimizers::from_book;
     let (x, y) = blobs(64, 21);
     let mut model = small_model("softmax");
     model
         .compile(
-            book::Momentum::new(0.05, 0.9),
+            from_book(book::Momentum::new(0.05, 0.9)),
             "sparse_categorical_crossentropy",
             NO_METRICS,
         )
@@ -959,7 +960,7 @@ fn the_books_optimizers_compile_as_objects() {
         .unwrap();
     assert!(h["loss"][9] < h["loss"][0]);
     let e = model
-        .compile(book::Momentum::new(-1.0, 0.9), "mse", NO_METRICS)
+        .compile(from_book(book::Momentum::new(-1.0, 0.9)), "mse", NO_METRICS)
         .unwrap_err();
     assert!(matches!(e, keras_lite::KerasError::Optimizer(_)), "{e}");
 }

@@ -5,12 +5,12 @@
 mod common;
 
 use common::{classifier, images, temp_path};
+use keras_lite::callbacks::CSVLogger;
 use keras_lite::callbacks::Callback;
-use keras_lite::csv_logger::CSVLogger;
-use keras_lite::early_stopping::EarlyStopping;
-use keras_lite::model_checkpoint::ModelCheckpoint;
+use keras_lite::callbacks::EarlyStopping;
+use keras_lite::callbacks::ModelCheckpoint;
+use keras_lite::callbacks::ReduceLROnPlateau;
 use keras_lite::pyfmt::repr_f64;
-use keras_lite::reduce_lr_on_plateau::ReduceLROnPlateau;
 use keras_lite::{FitOptions, Logs, Result, Sequential, ValidationData};
 use ndarray::ArrayD;
 
@@ -42,7 +42,7 @@ impl Callback for Recorder {
         self.events.push(format!("batch_end {batch}"));
         Ok(())
     }
-    fn on_epoch_end(&mut self, m: &mut Sequential, epoch: usize, logs: &Logs) -> Result<()> {
+    fn on_epoch_end(&mut self, m: &mut Sequential, epoch: usize, logs: &mut Logs) -> Result<()> {
         self.events.push(format!("epoch_end {epoch}"));
         self.logs.push(logs.clone());
         self.weights.push(m.get_weights()?);
@@ -257,7 +257,7 @@ fn model_checkpoint_saves_whole_models_every_n_batches() {
     let mut m = compiled(4, "sgd");
     let mut ckpt = ModelCheckpoint::new(&pattern)
         .unwrap()
-        .save_freq(keras_lite::model_checkpoint::SaveFreq::Batches(3));
+        .save_freq(keras_lite::callbacks::SaveFreq::Batches(3));
     m.fit(
         &x,
         &y,
@@ -429,4 +429,149 @@ fn model_checkpoint_names_files_of_a_diverging_run_as_python_would() {
         assert!(p.is_file(), "{} was not written", p.display());
     }
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Records the epoch logs it is given (to see what the callbacks before it wrote).
+#[derive(Default)]
+struct LogsSeen(Vec<Logs>);
+
+impl Callback for LogsSeen {
+    fn on_epoch_end(&mut self, _m: &mut Sequential, _epoch: usize, logs: &mut Logs) -> Result<()> {
+        self.0.push(logs.clone());
+        Ok(())
+    }
+}
+
+/// Fits `compiled(seed, "sgd")` for `epochs` with the callbacks, validating on the last
+/// quarter when `validate`; returns the history.
+fn fit_with(
+    m: &mut Sequential,
+    epochs: usize,
+    validate: bool,
+    callbacks: Vec<&mut dyn Callback>,
+) -> keras_lite::History {
+    let (x, y) = images(24, 9);
+    m.fit(
+        &x,
+        &y,
+        FitOptions {
+            epochs,
+            verbose: 0,
+            validation_split: if validate { 0.25 } else { 0.0 },
+            callbacks,
+            ..Default::default()
+        },
+    )
+    .unwrap()
+}
+
+#[test]
+fn early_stopping_default_watches_val_loss_with_patience_0() {
+    // min_delta 10: no epoch after the first improves. Keras' patience 0 stops at epoch 1,
+    // but only when val_loss is in the logs.
+    let mut es = EarlyStopping::default().min_delta(10.0);
+    let h = fit_with(&mut compiled(2, "sgd"), 5, true, vec![&mut es]);
+    assert_eq!(es.stopped_epoch(), Some(1));
+    assert_eq!(h["loss"].len(), 2);
+    let mut es = EarlyStopping::default().min_delta(10.0);
+    let h = fit_with(&mut compiled(2, "sgd"), 5, false, vec![&mut es]);
+    assert_eq!(es.stopped_epoch(), None, "no val_loss without validation");
+    assert_eq!(h["loss"].len(), 5);
+    // Watching loss instead, it stops without validation.
+    let mut es = EarlyStopping::default().monitor("loss").min_delta(10.0);
+    fit_with(&mut compiled(2, "sgd"), 5, false, vec![&mut es]);
+    assert_eq!(es.stopped_epoch(), Some(1));
+}
+
+#[test]
+fn reduce_lr_on_plateau_default_watches_val_loss_with_factor_0_1_and_patience_10() {
+    let mut r = ReduceLROnPlateau::default().min_delta(10.0);
+    let h = fit_with(&mut compiled(3, "sgd"), 12, true, vec![&mut r]);
+    // Epoch 0 sets the best; epochs 1..=10 wait; the 10th wait reduces 0.01 to 0.001.
+    assert_eq!(r.reductions().len(), 1);
+    assert_eq!(r.reductions()[0].0, 10);
+    // Keras multiplies the float32 rate by 0.1 in double and stores float32: 0.0009999999.
+    let reduced = (0.01f32 as f64 * 0.1) as f32;
+    assert_eq!(r.reductions()[0].1 as f32, reduced);
+    assert_eq!(h["lr"][10], 0.01, "the rate epoch 10 trained with");
+    assert_eq!(h["lr"][11] as f32, reduced);
+    assert_eq!(
+        h["lr"][11], 0.0009999999,
+        "float32's shortest digits, as tf_keras logs"
+    );
+    let mut r = ReduceLROnPlateau::default().min_delta(10.0);
+    fit_with(&mut compiled(3, "sgd"), 12, false, vec![&mut r]);
+    assert!(r.reductions().is_empty(), "no val_loss without validation");
+}
+
+#[test]
+fn learning_rate_scheduler_writes_lr_into_history_and_later_callbacks_logs() {
+    let mut before = LogsSeen::default();
+    let mut scheduler =
+        keras_lite::callbacks::LearningRateScheduler::new(
+            |epoch, lr| {
+                if epoch == 0 { lr } else { lr * 0.5 }
+            },
+        );
+    let mut after = LogsSeen::default();
+    let h = fit_with(
+        &mut compiled(4, "sgd"),
+        3,
+        false,
+        vec![&mut before, &mut scheduler, &mut after],
+    );
+    // Keras logs the float32 rate; its shortest digits are 0.01, 0.005, 0.0025.
+    assert_eq!(h["lr"], [0.01, 0.005, 0.0025]);
+    assert!(before.0.iter().all(|l| l.get("lr").is_none()));
+    let seen: Vec<f64> = after.0.iter().map(|l| l["lr"]).collect();
+    assert_eq!(seen, [0.01, 0.005, 0.0025]);
+    // The epoch logs keep Keras' order: loss and metrics first, lr last.
+    assert_eq!(
+        after.0[0].names().collect::<Vec<_>>(),
+        ["loss", "accuracy", "lr"]
+    );
+}
+
+#[test]
+fn reduce_lr_on_plateau_logs_the_rate_each_epoch_trained_with() {
+    let mut rec = Recorder::default();
+    let mut r = ReduceLROnPlateau::new("loss")
+        .factor(0.5)
+        .patience(1)
+        .min_delta(10.0);
+    let h = fit_with(&mut compiled(5, "sgd"), 4, false, vec![&mut rec, &mut r]);
+    let at_begin: Vec<f64> = rec.lr.iter().map(|&v| v as f32 as f64).collect();
+    let logged: Vec<f64> = h["lr"].iter().map(|&v| v as f32 as f64).collect();
+    assert_eq!(logged, at_begin);
+    // Epoch 0 sets the best, epoch 1 waits and reduces after training with 0.01.
+    assert_eq!(h["lr"], [0.01, 0.01, 0.005, 0.0025]);
+}
+
+#[test]
+fn csv_logger_has_an_lr_column_after_a_scheduler_as_in_tf_keras() {
+    let path = temp_path("lr.csv");
+    let mut r = ReduceLROnPlateau::default().patience(1).min_delta(10.0);
+    let mut logger = CSVLogger::new(&path);
+    let h = fit_with(&mut compiled(6, "sgd"), 3, true, vec![&mut r, &mut logger]);
+    let text = std::fs::read_to_string(&path).unwrap();
+    let lines: Vec<&str> = text.split("\r\n").collect();
+    // tf_keras: `sorted(logs.keys())` after "epoch".
+    assert_eq!(lines[0], "epoch,accuracy,loss,lr,val_accuracy,val_loss");
+    let lr: Vec<&str> = lines[1..4]
+        .iter()
+        .map(|l| l.split(',').nth(3).unwrap())
+        .collect();
+    // Reduced after epoch 1 (patience 1), float32 as in tf_keras: str(np.float32(..)).
+    assert_eq!(lr, ["0.01", "0.01", "0.0009999999"]);
+    assert_eq!(h["lr"], [0.01, 0.01, 0.0009999999]);
+    // A logger before the scheduler sees no lr (tf_keras calls the callbacks in order).
+    let mut logger = CSVLogger::new(&path);
+    let mut r = ReduceLROnPlateau::default().patience(1).min_delta(10.0);
+    fit_with(&mut compiled(6, "sgd"), 2, true, vec![&mut logger, &mut r]);
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        text.starts_with("epoch,accuracy,loss,val_accuracy,val_loss\r\n"),
+        "{text}"
+    );
+    std::fs::remove_file(&path).unwrap();
 }

@@ -7,8 +7,8 @@
 //! To rewrite the file after a deliberate change: `KL_WRITE_CONFIGS=1 cargo test -p keras-lite
 //! --test config_json`, then review the diff.
 
-use ch03_activations::Activation as ActivationFn;
-use ch04_loss_gradient::Loss;
+use ch03_activations::keras::Activation as ActivationFn;
+use ch04_loss_gradient::keras::Loss;
 use keras_lite::constraints::Constraint;
 use keras_lite::initializers::{FanMode, Initializer, InitializerSpec, ScalingDistribution};
 use keras_lite::layers::{

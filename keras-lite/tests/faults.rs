@@ -12,9 +12,9 @@
 mod common;
 
 use common::{images, temp_path};
-use keras_lite::csv_logger::CSVLogger;
+use keras_lite::callbacks::CSVLogger;
+use keras_lite::callbacks::ModelCheckpoint;
 use keras_lite::layers::{Dense, Flatten};
-use keras_lite::model_checkpoint::ModelCheckpoint;
 use keras_lite::{FitOptions, Sequential, model_io};
 use ndarray::ArrayD;
 use std::path::{Path, PathBuf};

@@ -5,7 +5,7 @@ mod common;
 
 use common::{classifier, images};
 use keras_lite::callbacks::Callback;
-use keras_lite::early_stopping::EarlyStopping;
+use keras_lite::callbacks::EarlyStopping;
 use keras_lite::sequence::{ArraySequence, Batch, Sequence, SequenceFitOptions, SequenceOptions};
 use keras_lite::{
     EvaluateOptions, FitOptions, KerasError, Logs, PredictOptions, Result, Sequential,
@@ -413,4 +413,27 @@ fn options_that_need_arrays_are_refused_for_a_batch_source() {
         assert!(err.contains(want), "{err}");
     }
     assert_eq!(m.get_weights().ok(), before, "nothing was trained");
+}
+
+#[test]
+fn a_learning_rate_scheduler_logs_lr_in_a_sequence_fit_too() {
+    let mut seq = source(24, 5, 8);
+    let mut m = classifier(4);
+    m.compile("sgd", "sparse_categorical_crossentropy", &["accuracy"])
+        .unwrap();
+    let mut scheduler =
+        keras_lite::callbacks::LearningRateScheduler::new(|epoch, _| [0.1, 0.05, 0.02][epoch]);
+    let h = m
+        .fit_sequence(
+            &mut seq,
+            FitOptions {
+                epochs: 3,
+                verbose: 0,
+                callbacks: vec![&mut scheduler],
+                ..Default::default()
+            },
+            SequenceFitOptions::default(),
+        )
+        .unwrap();
+    assert_eq!(h["lr"], [0.1, 0.05, 0.02]);
 }

@@ -9,6 +9,7 @@
 //! (Zeiler's paper uses lr = 1; Keras' default is 0.001.)
 
 use super::base::{Base, Clipping, keras_optimizer};
+use super::defaults::adadelta as d;
 use super::schedules::LearningRateSchedule;
 use crate::optimizer::{Optimizer, OptimizerError, Slots, check};
 use ch03_activations::Float;
@@ -32,7 +33,7 @@ impl<A: Float> Adadelta<A> {
             rho: check("Adadelta", "rho", rho, "in [0, 1)", |x| {
                 (0.0..1.0).contains(&x)
             })?,
-            epsilon: 1e-7,
+            epsilon: d::EPSILON,
             base: Base::new("Adadelta", learning_rate)?,
             accumulated_grad: Slots::new(),
             accumulated_delta: Slots::new(),
@@ -70,7 +71,7 @@ impl<A: Float> Adadelta<A> {
 impl<A: Float> Default for Adadelta<A> {
     /// `Adadelta(learning_rate=0.001, rho=0.95, epsilon=1e-7)`.
     fn default() -> Self {
-        Adadelta::new(0.001, 0.95).expect("Keras' defaults are valid")
+        Adadelta::new(d::LEARNING_RATE, d::RHO).expect("Keras' defaults are valid")
     }
 }
 

@@ -6,6 +6,7 @@
 //! ```
 
 use super::base::{Base, Clipping, keras_optimizer};
+use super::defaults::adagrad as d;
 use super::schedules::LearningRateSchedule;
 use crate::optimizer::{Optimizer, OptimizerError, Slots, check};
 use ch03_activations::Float;
@@ -32,7 +33,7 @@ impl<A: Float> Adagrad<A> {
                 ">= 0",
                 |x| x >= 0.0,
             )?,
-            epsilon: 1e-7,
+            epsilon: d::EPSILON,
             base: Base::new("Adagrad", learning_rate)?,
             accumulator: Slots::new(),
         })
@@ -64,7 +65,8 @@ impl<A: Float> Adagrad<A> {
 impl<A: Float> Default for Adagrad<A> {
     /// `Adagrad(learning_rate=0.001, initial_accumulator_value=0.1, epsilon=1e-7)`.
     fn default() -> Self {
-        Adagrad::new(0.001, 0.1).expect("Keras' defaults are valid")
+        Adagrad::new(d::LEARNING_RATE, d::INITIAL_ACCUMULATOR_VALUE)
+            .expect("Keras' defaults are valid")
     }
 }
 

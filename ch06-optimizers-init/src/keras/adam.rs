@@ -11,6 +11,7 @@
 //! AMSGrad keeps `vhat = max(vhat, v)` and divides by `sqrt(vhat)` instead.
 
 use super::base::{Base, Clipping, keras_optimizer, power};
+use super::defaults::adam as d;
 use super::schedules::LearningRateSchedule;
 use crate::book::AdamStep;
 use crate::optimizer::{Optimizer, OptimizerError, Slots, check};
@@ -61,8 +62,8 @@ impl<A: Float> Adam<A> {
         Ok(Adam {
             beta_1,
             beta_2,
-            epsilon: 1e-7,
-            amsgrad: false,
+            epsilon: d::EPSILON,
+            amsgrad: d::AMSGRAD,
             base: Base::new(owner, learning_rate)?,
             m: Slots::new(),
             v: Slots::new(),
@@ -181,7 +182,7 @@ fn run_plain<A: Float>(step: &AdamStep<A>, w: &mut [A], g: &[A], m: &mut [A], v:
 impl<A: Float> Default for Adam<A> {
     /// `Adam(learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, amsgrad=False)`.
     fn default() -> Self {
-        Adam::new(0.001, 0.9, 0.999).expect("Keras' defaults are valid")
+        Adam::new(d::LEARNING_RATE, d::BETA_1, d::BETA_2).expect("Keras' defaults are valid")
     }
 }
 

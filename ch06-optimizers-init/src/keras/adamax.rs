@@ -10,6 +10,7 @@
 
 use super::adam::check_betas;
 use super::base::{Base, Clipping, keras_optimizer, power};
+use super::defaults::adamax as d;
 use super::schedules::LearningRateSchedule;
 use crate::optimizer::{Optimizer, OptimizerError, Slots, check};
 use ch03_activations::Float;
@@ -34,7 +35,7 @@ impl<A: Float> Adamax<A> {
         Ok(Adamax {
             beta_1,
             beta_2,
-            epsilon: 1e-7,
+            epsilon: d::EPSILON,
             base: Base::new("Adamax", learning_rate)?,
             m: Slots::new(),
             u: Slots::new(),
@@ -73,7 +74,7 @@ impl<A: Float> Adamax<A> {
 impl<A: Float> Default for Adamax<A> {
     /// `Adamax(learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7)`.
     fn default() -> Self {
-        Adamax::new(0.001, 0.9, 0.999).expect("Keras' defaults are valid")
+        Adamax::new(d::LEARNING_RATE, d::BETA_1, d::BETA_2).expect("Keras' defaults are valid")
     }
 }
 

@@ -8,6 +8,7 @@
 
 use super::adam::Adam;
 use super::base::{Base, Clipping, keras_optimizer};
+use super::defaults::adamw as d;
 use super::schedules::LearningRateSchedule;
 use crate::optimizer::{Optimizer, OptimizerError};
 use ch03_activations::Float;
@@ -57,7 +58,8 @@ impl<A: Float> AdamW<A> {
 impl<A: Float> Default for AdamW<A> {
     /// `AdamW(learning_rate=0.001, weight_decay=0.004, beta_1=0.9, beta_2=0.999)`.
     fn default() -> Self {
-        AdamW::new(0.001, 0.004, 0.9, 0.999).expect("Keras' defaults are valid")
+        AdamW::new(d::LEARNING_RATE, d::WEIGHT_DECAY, d::BETA_1, d::BETA_2)
+            .expect("Keras' defaults are valid")
     }
 }
 

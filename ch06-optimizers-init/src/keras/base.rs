@@ -75,11 +75,6 @@ impl Base {
         self.learning_rate = LearningRate::Schedule(schedule);
     }
 
-    /// The learning rate as given (constant or schedule).
-    pub fn learning_rate_setting(&self) -> &LearningRate {
-        &self.learning_rate
-    }
-
     /// The clipping mode.
     pub fn clipping(&self) -> Clipping {
         self.clipping

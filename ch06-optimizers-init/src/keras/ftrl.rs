@@ -15,6 +15,7 @@
 //! ```
 
 use super::base::{Base, Clipping, keras_optimizer};
+use super::defaults::ftrl as d;
 use super::schedules::LearningRateSchedule;
 use crate::optimizer::{Optimizer, OptimizerError, Slots, check};
 use ch03_activations::Float;
@@ -40,12 +41,12 @@ impl<A: Float> Ftrl<A> {
     pub fn new(learning_rate: f64) -> Result<Self, OptimizerError> {
         check("Ftrl", "learning_rate", learning_rate, "> 0", |x| x > 0.0)?;
         Ok(Ftrl {
-            learning_rate_power: -0.5,
-            initial_accumulator_value: 0.1,
-            l1: 0.0,
-            l2: 0.0,
-            l2_shrinkage: 0.0,
-            beta: 0.0,
+            learning_rate_power: d::LEARNING_RATE_POWER,
+            initial_accumulator_value: d::INITIAL_ACCUMULATOR_VALUE,
+            l1: d::L1_REGULARIZATION_STRENGTH,
+            l2: d::L2_REGULARIZATION_STRENGTH,
+            l2_shrinkage: d::L2_SHRINKAGE_REGULARIZATION_STRENGTH,
+            beta: d::BETA,
             base: Base::new("Ftrl", learning_rate)?,
             accumulator: Slots::new(),
             linear: Slots::new(),
@@ -137,7 +138,7 @@ fn pow_once<A: Float>(x: A, p: f64) -> A {
 impl<A: Float> Default for Ftrl<A> {
     /// `Ftrl(learning_rate=0.001)` with Keras' other defaults.
     fn default() -> Self {
-        Ftrl::new(0.001).expect("Keras' defaults are valid")
+        Ftrl::new(d::LEARNING_RATE).expect("Keras' defaults are valid")
     }
 }
 

@@ -7,17 +7,17 @@
 //! Keras' float32 arithmetic: each update matches TensorFlow's trajectories in the parity
 //! fixture (see `tests/keras_parity.rs`).
 //!
-//! | Keras name | type | defaults |
+//! | Keras name | type | defaults (the constants of [`defaults`]) |
 //! |---|---|---|
-//! | `sgd` | [`SGD`] | lr 0.01, momentum 0, nesterov false |
-//! | `rmsprop` | [`RMSprop`] | lr 0.001, rho 0.9, momentum 0, eps 1e-7, centered false |
-//! | `adagrad` | [`Adagrad`] | lr 0.001, initial_accumulator_value 0.1, eps 1e-7 |
-//! | `adadelta` | [`Adadelta`] | lr 0.001, rho 0.95, eps 1e-7 |
-//! | `adam` | [`Adam`] | lr 0.001, beta_1 0.9, beta_2 0.999, eps 1e-7, amsgrad false |
-//! | `adamax` | [`Adamax`] | lr 0.001, beta_1 0.9, beta_2 0.999, eps 1e-7 |
-//! | `nadam` | [`Nadam`] | lr 0.001, beta_1 0.9, beta_2 0.999, eps 1e-7 |
-//! | `ftrl` | [`Ftrl`] | lr 0.001, learning_rate_power -0.5, initial_accumulator_value 0.1 |
-//! | `adamw` | [`AdamW`] | lr 0.001, weight_decay 0.004, beta_1 0.9, beta_2 0.999, eps 1e-7 |
+//! | `sgd` | [`SGD`] | [`defaults::sgd`] |
+//! | `rmsprop` | [`RMSprop`] | [`defaults::rmsprop`] |
+//! | `adagrad` | [`Adagrad`] | [`defaults::adagrad`] |
+//! | `adadelta` | [`Adadelta`] | [`defaults::adadelta`] |
+//! | `adam` | [`Adam`] | [`defaults::adam`] |
+//! | `adamax` | [`Adamax`] | [`defaults::adamax`] |
+//! | `nadam` | [`Nadam`] | [`defaults::nadam`] |
+//! | `ftrl` | [`Ftrl`] | [`defaults::ftrl`] |
+//! | `adamw` | [`AdamW`] | [`defaults::adamw`] |
 //!
 //! Every optimizer also takes the base settings of [`base::Base`]: `with_clipnorm`,
 //! `with_clipvalue`, `with_global_clipnorm`, `with_weight_decay`,
@@ -57,6 +57,7 @@ pub mod adam;
 pub mod adamax;
 pub mod adamw;
 pub mod base;
+pub mod defaults;
 pub mod ftrl;
 pub mod initializers;
 pub mod nadam;

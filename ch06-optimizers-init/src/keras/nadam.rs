@@ -13,6 +13,7 @@
 
 use super::adam::check_betas;
 use super::base::{Base, Clipping, keras_optimizer, power};
+use super::defaults::nadam as d;
 use super::schedules::LearningRateSchedule;
 use crate::optimizer::{Optimizer, OptimizerError, Slots, check};
 use ch03_activations::Float;
@@ -40,7 +41,7 @@ impl<A: Float> Nadam<A> {
         Ok(Nadam {
             beta_1,
             beta_2,
-            epsilon: 1e-7,
+            epsilon: d::EPSILON,
             base: Base::new("Nadam", learning_rate)?,
             m: Slots::new(),
             v: Slots::new(),
@@ -96,7 +97,7 @@ impl<A: Float> Nadam<A> {
 impl<A: Float> Default for Nadam<A> {
     /// `Nadam(learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7)`.
     fn default() -> Self {
-        Nadam::new(0.001, 0.9, 0.999).expect("Keras' defaults are valid")
+        Nadam::new(d::LEARNING_RATE, d::BETA_1, d::BETA_2).expect("Keras' defaults are valid")
     }
 }
 

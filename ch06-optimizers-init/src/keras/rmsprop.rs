@@ -9,6 +9,7 @@
 //! ```
 
 use super::base::{Base, Clipping, keras_optimizer};
+use super::defaults::rmsprop as d;
 use super::schedules::LearningRateSchedule;
 use crate::optimizer::{Optimizer, OptimizerError, Slots, check};
 use ch03_activations::Float;
@@ -38,8 +39,8 @@ impl<A: Float> RMSprop<A> {
             momentum: check("RMSprop", "momentum", momentum, "in [0, 1]", |x| {
                 (0.0..=1.0).contains(&x)
             })?,
-            epsilon: 1e-7,
-            centered: false,
+            epsilon: d::EPSILON,
+            centered: d::CENTERED,
             base: Base::new("RMSprop", learning_rate)?,
             velocity: Slots::new(),
             average_grad: Slots::new(),
@@ -124,7 +125,7 @@ impl<A: Float> RMSprop<A> {
 impl<A: Float> Default for RMSprop<A> {
     /// `RMSprop(learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-7, centered=False)`.
     fn default() -> Self {
-        RMSprop::new(0.001, 0.9, 0.0).expect("Keras' defaults are valid")
+        RMSprop::new(d::LEARNING_RATE, d::RHO, d::MOMENTUM).expect("Keras' defaults are valid")
     }
 }
 

@@ -9,6 +9,7 @@
 //! ```
 
 use super::base::{Base, Clipping, keras_optimizer};
+use super::defaults::sgd as d;
 use super::schedules::LearningRateSchedule;
 use crate::optimizer::{Optimizer, OptimizerError, Slots, check};
 use ch03_activations::Float;
@@ -84,7 +85,7 @@ impl<A: Float> SGD<A> {
 impl<A: Float> Default for SGD<A> {
     /// `SGD(learning_rate=0.01, momentum=0.0, nesterov=False)`.
     fn default() -> Self {
-        SGD::new(0.01, 0.0, false).expect("Keras' defaults are valid")
+        SGD::new(d::LEARNING_RATE, d::MOMENTUM, d::NESTEROV).expect("Keras' defaults are valid")
     }
 }
 

@@ -17,7 +17,7 @@
 //!
 //! **Nothing already written is lost**: each row rewrites the whole log atomically (a new
 //! file beside it, flushed to the disk, renamed over it; see
-//! [`write_atomic`](crate::weights_io::write_atomic)), so the file always holds whole rows
+//! [`write_atomic`]), so the file always holds whole rows
 //! only: the old log until the first epoch ends, then the new one. A full disk or a crash
 //! never truncates it. The file can be watched during training (`tail -F`, which follows the
 //! renames). When training begins, the log is read (in append mode) and the folder is checked
@@ -34,7 +34,7 @@ use std::path::{Path, PathBuf};
 /// Keras' `CSVLogger(filename, separator=",", append=False)`.
 ///
 /// ```
-/// use keras_lite::csv_logger::CSVLogger;
+/// use keras_lite::callbacks::CSVLogger;
 /// let logger = CSVLogger::new("training.log").separator(';').append(true);
 /// ```
 #[derive(Debug)]
@@ -184,7 +184,12 @@ impl Callback for CSVLogger {
         Ok(())
     }
 
-    fn on_epoch_end(&mut self, _model: &mut Sequential, epoch: usize, logs: &Logs) -> Result<()> {
+    fn on_epoch_end(
+        &mut self,
+        _model: &mut Sequential,
+        epoch: usize,
+        logs: &mut Logs,
+    ) -> Result<()> {
         self.log_epoch(epoch, logs)
     }
 
@@ -215,7 +220,7 @@ mod tests {
         let mut model = Sequential::new(vec![]);
         logger.on_train_begin(&mut model).unwrap();
         for (e, l) in epochs {
-            logger.on_epoch_end(&mut model, *e, l).unwrap();
+            logger.on_epoch_end(&mut model, *e, &mut l.clone()).unwrap();
         }
         logger.on_train_end(&mut model, &Logs::new()).unwrap();
     }

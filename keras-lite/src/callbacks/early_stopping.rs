@@ -34,8 +34,9 @@ use ndarray::ArrayD;
 /// mode="auto", baseline=None, restore_best_weights=False, start_from_epoch=0)`.
 ///
 /// ```
-/// use keras_lite::early_stopping::EarlyStopping;
-/// let es = EarlyStopping::new("val_loss").patience(3).restore_best_weights(true);
+/// use keras_lite::callbacks::EarlyStopping;
+/// // Keras: EarlyStopping(patience=3, restore_best_weights=True)
+/// let es = EarlyStopping::default().patience(3).restore_best_weights(true);
 /// assert_eq!(es.stopped_epoch(), None);
 /// ```
 #[derive(Debug, Clone)]
@@ -58,12 +59,12 @@ pub struct EarlyStopping {
     last_epoch: Option<usize>,
 }
 
-impl EarlyStopping {
-    /// Watches `monitor` (Keras' default is `"val_loss"`) with Keras' defaults: `patience` 0,
-    /// `min_delta` 0, mode auto, no baseline, no restoring.
-    pub fn new(monitor: &str) -> Self {
+impl Default for EarlyStopping {
+    /// Keras' defaults: monitor `val_loss`, `patience` 0, `min_delta` 0, verbose 0, mode
+    /// auto, no baseline, no restoring, `start_from_epoch` 0.
+    fn default() -> Self {
         EarlyStopping {
-            monitor: monitor.to_string(),
+            monitor: "val_loss".to_string(),
             min_delta: 0.0,
             patience: 0,
             verbose: 0,
@@ -79,6 +80,20 @@ impl EarlyStopping {
             restored_epoch: None,
             last_epoch: None,
         }
+    }
+}
+
+impl EarlyStopping {
+    /// `EarlyStopping::default().monitor(monitor)`.
+    pub fn new(monitor: &str) -> Self {
+        Self::default().monitor(monitor)
+    }
+
+    /// The value to watch in the epoch logs (`"val_loss"` by default; `"val_accuracy"`,
+    /// `"loss"`, ...).
+    pub fn monitor(mut self, monitor: &str) -> Self {
+        self.monitor = monitor.to_string();
+        self
     }
 
     /// Epochs without improvement after which training stops.
@@ -282,7 +297,12 @@ impl Callback for EarlyStopping {
         Ok(())
     }
 
-    fn on_epoch_end(&mut self, model: &mut Sequential, epoch: usize, logs: &Logs) -> Result<()> {
+    fn on_epoch_end(
+        &mut self,
+        model: &mut Sequential,
+        epoch: usize,
+        logs: &mut Logs,
+    ) -> Result<()> {
         let value = monitor_value(logs, &self.monitor, "Early stopping");
         if self.on_value(epoch, value, || model.get_weights())? {
             model.stop_training = true;

@@ -36,7 +36,7 @@ pub enum SaveFreq {
 /// save_weights_only=False, mode="auto", save_freq="epoch", initial_value_threshold=None)`.
 ///
 /// ```
-/// use keras_lite::model_checkpoint::ModelCheckpoint;
+/// use keras_lite::callbacks::ModelCheckpoint;
 /// let ckpt = ModelCheckpoint::new("ckpt/best.weights.safetensors")?
 ///     .monitor("val_accuracy")
 ///     .save_best_only(true)
@@ -312,7 +312,12 @@ impl Callback for ModelCheckpoint {
         Ok(())
     }
 
-    fn on_epoch_end(&mut self, model: &mut Sequential, epoch: usize, logs: &Logs) -> Result<()> {
+    fn on_epoch_end(
+        &mut self,
+        model: &mut Sequential,
+        epoch: usize,
+        logs: &mut Logs,
+    ) -> Result<()> {
         if self.save_freq == SaveFreq::Epoch {
             self.checkpoint(model, epoch, None, logs)?;
         }

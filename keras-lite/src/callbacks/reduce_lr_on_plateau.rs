@@ -28,8 +28,8 @@ use crate::sequential::Sequential;
 /// mode="auto", min_delta=1e-4, cooldown=0, min_lr=0)`.
 ///
 /// ```
-/// use keras_lite::reduce_lr_on_plateau::ReduceLROnPlateau;
-/// let mut r = ReduceLROnPlateau::new("val_loss").factor(0.5).patience(1);
+/// use keras_lite::callbacks::ReduceLROnPlateau;
+/// let mut r = ReduceLROnPlateau::default().factor(0.5).patience(1);
 /// r.reset();
 /// assert_eq!(r.on_value(0, 1.0, 0.01), None);        // first value: the best so far
 /// // no improvement for 1 epoch: halve (Keras' float32 learning rate, times 0.5)
@@ -52,11 +52,12 @@ pub struct ReduceLROnPlateau {
     reductions: Vec<(usize, f64)>,
 }
 
-impl ReduceLROnPlateau {
-    /// Watches `monitor` with Keras' defaults (factor 0.1, patience 10, min_delta 1e-4).
-    pub fn new(monitor: &str) -> Self {
+impl Default for ReduceLROnPlateau {
+    /// Keras' defaults: monitor `val_loss`, factor 0.1, patience 10, verbose 0, mode auto,
+    /// min_delta 1e-4, cooldown 0, min_lr 0.
+    fn default() -> Self {
         let mut r = ReduceLROnPlateau {
-            monitor: monitor.to_string(),
+            monitor: "val_loss".to_string(),
             factor: 0.1,
             patience: 10,
             verbose: 0,
@@ -71,6 +72,20 @@ impl ReduceLROnPlateau {
         };
         r.reset();
         r
+    }
+}
+
+impl ReduceLROnPlateau {
+    /// `ReduceLROnPlateau::default().monitor(monitor)`.
+    pub fn new(monitor: &str) -> Self {
+        Self::default().monitor(monitor)
+    }
+
+    /// The value to watch in the epoch logs (`"val_loss"` by default).
+    pub fn monitor(mut self, monitor: &str) -> Self {
+        self.monitor = monitor.to_string();
+        self.reset();
+        self
     }
 
     /// `new_lr = lr * factor` (must be in (0, 1)).
@@ -205,7 +220,14 @@ impl Callback for ReduceLROnPlateau {
         Ok(())
     }
 
-    fn on_epoch_end(&mut self, model: &mut Sequential, epoch: usize, logs: &Logs) -> Result<()> {
+    fn on_epoch_end(
+        &mut self,
+        model: &mut Sequential,
+        epoch: usize,
+        logs: &mut Logs,
+    ) -> Result<()> {
+        // tf_keras logs the rate this epoch trained with, before any reduction.
+        crate::callbacks::log_learning_rate(model, logs);
         let Some(current) = monitor_value(logs, &self.monitor, "Learning rate reduction") else {
             return Ok(());
         };

@@ -31,7 +31,7 @@ use crate::initializers::InitializerSpec;
 use crate::layers::ActivationSpec;
 use crate::layers::kernel_bias::{Penalties, check_finite, checked_bias};
 use crate::layers::rows::{nhwc, nhwc_mut, reshaped, view_as};
-use crate::regularizers::Regularizer;
+use crate::regularizers::{Regularizer, RegularizerSpec};
 use crate::summary::shape_with_batch;
 use ch03_activations::keras::Activation as ActivationFn;
 use speed::parallel::join;
@@ -184,6 +184,9 @@ pub struct Conv2D {
     pub(crate) bias_initializer: InitializerSpec,
     pub(crate) kernel_regularizer: Option<Regularizer>,
     pub(crate) bias_regularizer: Option<Regularizer>,
+    /// Regularizer names that did not resolve, with the argument each was given to; reported
+    /// when the layer is built, as an unknown activation or initializer name is.
+    pub(crate) unknown_regularizers: Vec<(&'static str, String)>,
     pub(crate) kernel_constraint: Option<Constraint>,
     pub(crate) bias_constraint: Option<Constraint>,
     pub(crate) input_shape: Option<Vec<usize>>,
@@ -245,6 +248,7 @@ impl Conv2D {
             bias_initializer: InitializerSpec::from("zeros"),
             kernel_regularizer: None,
             bias_regularizer: None,
+            unknown_regularizers: Vec::new(),
             kernel_constraint: None,
             bias_constraint: None,
             input_shape: None,
@@ -296,15 +300,33 @@ impl Conv2D {
         self
     }
 
-    /// A penalty on the kernel added to the loss.
-    pub fn kernel_regularizer(mut self, r: Regularizer) -> Self {
-        self.kernel_regularizer = Some(r);
+    /// A penalty on the kernel added to the loss: a Keras name (`"l2"`, Keras' default
+    /// factor) or a [`Regularizer`] (`regularizers::l2(1e-4)`).
+    pub fn kernel_regularizer(mut self, r: impl Into<RegularizerSpec>) -> Self {
+        // A later setting of the same argument replaces an unknown name given before.
+        self.unknown_regularizers
+            .retain(|(arg, _)| *arg != "kernel");
+        match r.into() {
+            RegularizerSpec::Object(r) => self.kernel_regularizer = Some(r),
+            RegularizerSpec::Name(name) => match Regularizer::from_name(&name) {
+                Ok(r) => self.kernel_regularizer = Some(r),
+                Err(_) => self.unknown_regularizers.push(("kernel", name)),
+            },
+        }
         self
     }
 
-    /// A penalty on the bias added to the loss.
-    pub fn bias_regularizer(mut self, r: Regularizer) -> Self {
-        self.bias_regularizer = Some(r);
+    /// A penalty on the bias added to the loss (a name or a [`Regularizer`]).
+    pub fn bias_regularizer(mut self, r: impl Into<RegularizerSpec>) -> Self {
+        // A later setting of the same argument replaces an unknown name given before.
+        self.unknown_regularizers.retain(|(arg, _)| *arg != "bias");
+        match r.into() {
+            RegularizerSpec::Object(r) => self.bias_regularizer = Some(r),
+            RegularizerSpec::Name(name) => match Regularizer::from_name(&name) {
+                Ok(r) => self.bias_regularizer = Some(r),
+                Err(_) => self.unknown_regularizers.push(("bias", name)),
+            },
+        }
         self
     }
 
@@ -435,6 +457,10 @@ impl Conv2D {
             return Ok(());
         }
         let f = self.activation.resolve()?;
+        if let Some((_, name)) = self.unknown_regularizers.first() {
+            // Not a Keras name: this is the error listing the valid ones.
+            Regularizer::from_name(name)?;
+        }
         for r in [&self.kernel_regularizer, &self.bias_regularizer]
             .into_iter()
             .flatten()

@@ -17,7 +17,7 @@ use crate::constraints::Constraint;
 use crate::error::{KerasError, Result};
 use crate::initializers::InitializerSpec;
 use crate::layers::kernel_bias::{Penalties, check_finite, checked_bias};
-use crate::regularizers::Regularizer;
+use crate::regularizers::{Regularizer, RegularizerSpec};
 use ch03_activations::keras::Activation as ActivationFn;
 use ch05_backprop::{Affine, Layer as _, Mode, ParamMut, ensure_shape};
 use ndarray::{Array1, Array2, ArrayD, ArrayRef2, Ix2};
@@ -75,6 +75,9 @@ pub struct Dense {
     pub(crate) kernel_regularizer: Option<Regularizer>,
     pub(crate) bias_regularizer: Option<Regularizer>,
     pub(crate) activity_regularizer: Option<Regularizer>,
+    /// Regularizer names that did not resolve, with the argument each was given to; reported
+    /// when the layer is built, as an unknown activation or initializer name is.
+    pub(crate) unknown_regularizers: Vec<(&'static str, String)>,
     pub(crate) kernel_constraint: Option<Constraint>,
     pub(crate) bias_constraint: Option<Constraint>,
     pub(crate) input_shape: Option<Vec<usize>>,
@@ -115,6 +118,7 @@ impl Dense {
             bias_initializer: InitializerSpec::from("zeros"),
             kernel_regularizer: None,
             bias_regularizer: None,
+            unknown_regularizers: Vec::new(),
             activity_regularizer: None,
             kernel_constraint: None,
             bias_constraint: None,
@@ -147,21 +151,48 @@ impl Dense {
         self
     }
 
-    /// A penalty on the kernel added to the loss.
-    pub fn kernel_regularizer(mut self, r: Regularizer) -> Self {
-        self.kernel_regularizer = Some(r);
+    /// A penalty on the kernel added to the loss: a Keras name (`"l2"`, Keras' default
+    /// factor) or a [`Regularizer`] (`regularizers::l2(1e-4)`).
+    pub fn kernel_regularizer(mut self, r: impl Into<RegularizerSpec>) -> Self {
+        // A later setting of the same argument replaces an unknown name given before.
+        self.unknown_regularizers
+            .retain(|(arg, _)| *arg != "kernel");
+        match r.into() {
+            RegularizerSpec::Object(r) => self.kernel_regularizer = Some(r),
+            RegularizerSpec::Name(name) => match Regularizer::from_name(&name) {
+                Ok(r) => self.kernel_regularizer = Some(r),
+                Err(_) => self.unknown_regularizers.push(("kernel", name)),
+            },
+        }
         self
     }
 
-    /// A penalty on the bias added to the loss.
-    pub fn bias_regularizer(mut self, r: Regularizer) -> Self {
-        self.bias_regularizer = Some(r);
+    /// A penalty on the bias added to the loss (a name or a [`Regularizer`]).
+    pub fn bias_regularizer(mut self, r: impl Into<RegularizerSpec>) -> Self {
+        // A later setting of the same argument replaces an unknown name given before.
+        self.unknown_regularizers.retain(|(arg, _)| *arg != "bias");
+        match r.into() {
+            RegularizerSpec::Object(r) => self.bias_regularizer = Some(r),
+            RegularizerSpec::Name(name) => match Regularizer::from_name(&name) {
+                Ok(r) => self.bias_regularizer = Some(r),
+                Err(_) => self.unknown_regularizers.push(("bias", name)),
+            },
+        }
         self
     }
 
     /// A penalty on the layer's output, divided by the batch size, added to the loss.
-    pub fn activity_regularizer(mut self, r: Regularizer) -> Self {
-        self.activity_regularizer = Some(r);
+    pub fn activity_regularizer(mut self, r: impl Into<RegularizerSpec>) -> Self {
+        // A later setting of the same argument replaces an unknown name given before.
+        self.unknown_regularizers
+            .retain(|(arg, _)| *arg != "activity");
+        match r.into() {
+            RegularizerSpec::Object(r) => self.activity_regularizer = Some(r),
+            RegularizerSpec::Name(name) => match Regularizer::from_name(&name) {
+                Ok(r) => self.activity_regularizer = Some(r),
+                Err(_) => self.unknown_regularizers.push(("activity", name)),
+            },
+        }
         self
     }
 
@@ -223,6 +254,10 @@ impl Dense {
             )));
         }
         let f = self.activation.resolve()?;
+        if let Some((_, name)) = self.unknown_regularizers.first() {
+            // Not a Keras name: this is the error listing the valid ones.
+            Regularizer::from_name(name)?;
+        }
         for r in [
             &self.kernel_regularizer,
             &self.bias_regularizer,
