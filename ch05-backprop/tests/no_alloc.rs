@@ -13,13 +13,13 @@ use ch03_activations::keras::Activation;
 use ch04_loss_gradient::Labels;
 use ch04_loss_gradient::keras::Loss;
 use ch05_backprop::keras::loss_gradient;
-use speed::matmul::SPLIT_MIN_FLOPS;
-use speed::parallel::run_on_helper;
 use ch05_backprop::{
     ActivationLayer, Affine, Layer, Mode, Relu, Sigmoid, SoftmaxWithLoss, TwoLayerNet,
 };
 use ndarray::{Array1, Array2};
 use rand::{SeedableRng, rngs::StdRng};
+use speed::matmul::SPLIT_MIN_FLOPS;
+use speed::parallel::run_on_helper;
 use test_support::alloc::{Counting, allocations, count_this_thread, start};
 
 #[global_allocator]

@@ -12,14 +12,14 @@
 
 use ch04_loss_gradient::Labels;
 use ch05_backprop::ParamMut;
-use speed::matmul::SPLIT_MIN_FLOPS;
-use speed::parallel::run_on_helper;
 use ch06_optimizers_init::Optimizer;
 use ch06_optimizers_init::dropout::DropoutForm;
 use ch06_optimizers_init::keras::schedules::CosineDecay;
 use ch06_optimizers_init::keras::*;
 use ch06_optimizers_init::multi_layer_net::NetConfig;
 use ndarray::{Array1, Array2, ArrayD};
+use speed::matmul::SPLIT_MIN_FLOPS;
+use speed::parallel::run_on_helper;
 use test_support::alloc::{Counting, allocations, count_this_thread, start};
 
 #[global_allocator]

@@ -33,8 +33,8 @@
 use crate::im2col::{Conv2dGeometry, GeometryError, Padding, as_strided, as_strided_mut};
 use ch03_activations::Float;
 use ch05_backprop::Mode;
-use speed::parallel::join;
 use ndarray::{Array4, ArrayRef4, ArrayView4, ArrayViewMut4};
+use speed::parallel::join;
 
 /// An error unless every window of `g` overlaps the input (padding smaller than the window).
 pub fn check_pool_geometry(g: &Conv2dGeometry) -> Result<(), GeometryError> {

@@ -19,11 +19,11 @@
 mod common;
 
 use ch04_loss_gradient::keras::Loss;
-use speed::matmul::SPLIT_MIN_FLOPS;
 use common::*;
 use keras_lite::callbacks::Callback;
 use keras_lite::layers::{BatchNormalization, Dense, Dropout, Flatten};
 use keras_lite::{FitOptions, Logs, Result, Sequential};
+use speed::matmul::SPLIT_MIN_FLOPS;
 use test_support::alloc::{Counting, count, count_this_thread, gemm_calls, start};
 use test_support::one_hot;
 

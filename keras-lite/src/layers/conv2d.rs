@@ -34,12 +34,12 @@ use crate::layers::rows::{nhwc, nhwc_mut, reshaped, view_as};
 use crate::regularizers::{Regularizer, RegularizerSpec};
 use crate::summary::shape_with_batch;
 use ch03_activations::keras::Activation as ActivationFn;
-use speed::parallel::join;
 use ch05_backprop::{Mode, ParamMut, ensure_shape};
 use ch07_cnn::convolution::{conv_backward_rows, conv_forward_rows};
 use ch07_cnn::im2col::{Conv2dGeometry, col2im_channels_last_into, im2col_channels_last_into};
 use ndarray::{Array1, Array2, ArrayD, ArrayRef2, Axis, Ix4};
 use rand::rngs::StdRng;
+use speed::parallel::join;
 
 /// Two sizes, height then width: Keras' `kernel_size=3` is `3.into()`, `(3, 2)` is
 /// `(3, 2).into()`.
