@@ -27,10 +27,9 @@ use std::backtrace::Backtrace;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
+use benches::{synthetic, tutorial_model};
 use keras_lite::callbacks::Callback;
-use keras_lite::layers::{Dense, Flatten};
 use keras_lite::{FitOptions, Logs, Sequential};
-use ndarray::{Array1, Array3};
 use test_support::alloc::{Counting, count, count_every_thread, set_observer};
 
 /// While `TRACE` is on (the steady state of a training run), [`observe`] captures each
@@ -180,28 +179,6 @@ impl Callback for AllocatesPerBatch {
         self.0 = Some(std::hint::black_box(Box::new(batch)));
         Ok(())
     }
-}
-
-/// The tutorial's model, compiled as in the tutorial.
-fn tutorial_model() -> Sequential {
-    let mut model = Sequential::new(vec![
-        Flatten::new().input_shape(&[28, 28]).into(),
-        Dense::new(128).activation("relu").into(),
-        Dense::new(10).activation("softmax").into(),
-    ]);
-    model
-        .compile("adam", "sparse_categorical_crossentropy", &["accuracy"])
-        .expect("the tutorial's compile arguments are valid");
-    model
-}
-
-/// `n` synthetic 28x28 "images" in [0, 1] and labels 0..9 (the values do not matter here).
-fn synthetic(n: usize) -> (Array3<f32>, Array1<u8>) {
-    let x = Array3::from_shape_fn((n, 28, 28), |(i, r, c)| {
-        ((i * 131 + r * 29 + c * 7) % 256) as f32 / 255.0
-    });
-    let y = Array1::from_shape_fn(n, |i| (i % 10) as u8);
-    (x, y)
 }
 
 /// Trains the tutorial model for one epoch of `STEPS` batches and returns what each step
