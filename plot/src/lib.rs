@@ -2,8 +2,9 @@
 //!
 //! The book draws with matplotlib into a window; here every figure is a PNG written with
 //! `plotters` (pure Rust, no system font library: the DejaVu font is compiled in). The
-//! chapters' examples and keras-lite's pictures draw through this crate, which sits beside the
-//! chapters rather than inside one, so that no chapter brings plotters to the crates that use it.
+//! chapters' examples and keras-lite's examples draw through this crate, which sits beside the
+//! chapters rather than inside one, so that no chapter, nor keras-lite, brings plotters to the
+//! crates that use it.
 //! Examples take `--out DIR` (default `figures/`) and print each path they write.
 //!
 //! | item | what |
@@ -455,8 +456,8 @@ pub fn gray_image(
     root.present().map_err(|e| err(&e))
 }
 
-/// Width and height from a PNG's IHDR chunk (and a check of the signature): the tests'
-/// proof that a figure was written whole, at the size its function documents.
+/// Width and height from a PNG's IHDR chunk (and a check of the signature): how the tests
+/// check that a figure was written as a PNG of the size its function documents.
 #[cfg(test)]
 pub(crate) fn png_size(path: &Path) -> (u32, u32) {
     let b = std::fs::read(path).unwrap();
