@@ -38,17 +38,20 @@
 //! `--out DIR` (`figures/`).
 //!
 //! After the tutorial's output it writes two pictures to `--out` and prints their paths:
-//! `fashion_mnist_history.png` (loss and accuracy per epoch, keras-lite's
-//! [`plots::plot_history`]) and `fashion_mnist_predictions.png` (the tutorial's figure: the
+//! `fashion_mnist_history.png` (loss and accuracy per epoch, the `plot` crate's
+//! [`plot_history`]) and `fashion_mnist_predictions.png` (the tutorial's figure: the
 //! first 15 test images with predicted class, confidence and true class, blue when right and
-//! red when wrong, each beside the bar chart of its 10 probabilities,
-//! [`plots::plot_predictions`]), then `fashion_mnist_mistakes.png`, the same figure for the
-//! first 15 test images the model gets wrong. The training time printed covers `fit` only.
+//! red when wrong, each beside the bar chart of its 10 probabilities, [`plot_predictions`]),
+//! then `fashion_mnist_mistakes.png`, the same figure for the first 15 test images the model
+//! gets wrong. The training time printed covers `fit` only.
 
 use datasets::fashion_mnist::CLASS_NAMES;
 use keras_lite::layers::{Dense, Flatten};
-use keras_lite::{EvaluateOptions, FitOptions, PredictOptions, Sequential, plots};
+use keras_lite::metrics::argmax;
+use keras_lite::{EvaluateOptions, FitOptions, PredictOptions, Sequential};
 use ndarray::{Array3, Axis, s};
+use plot::predictions::plot_predictions;
+use plot::training::plot_history;
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -79,7 +82,7 @@ fn parse_args() -> Result<Args, String> {
         }
         if flag == "--out" || flag.starts_with("--out=") {
             if flag == "--out" {
-                it.next(); // read by ch03's out_dir_from_args
+                it.next(); // read by plot's out_dir_from_args
             }
             continue;
         }
@@ -148,7 +151,8 @@ fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     );
 
     let path = out.join("fashion_mnist_history.png");
-    plots::plot_history(&history, &path)?;
+    let series: Vec<(&str, &[f64])> = history.series().collect();
+    plot_history(&path, &history.epoch, &series)?;
     println!("wrote {}", path.display());
 
     // The tutorial's figure: the model already ends in softmax, so predict gives the
@@ -161,40 +165,38 @@ fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         },
     )?;
     let labels: Vec<usize> = y_test.iter().map(|&c| usize::from(c)).collect();
+    let predicted: Vec<usize> = probabilities.rows().into_iter().map(argmax).collect();
     let (rows, cols) = GRID;
     let n = rows * cols;
     let path = out.join("fashion_mnist_predictions.png");
-    plots::plot_predictions(
+    plot_predictions(
         &path,
         x_test.slice(s![..n, .., ..]),
         probabilities.slice(s![..n, ..]),
+        &predicted[..n],
         &labels[..n],
         &CLASS_NAMES,
-        rows,
-        cols,
+        GRID,
     )?;
     println!("wrote {}", path.display());
 
     // The same figure for the first test images the model gets wrong (all in red), to see
     // which classes it confuses.
     let wrong: Vec<usize> = (0..labels.len())
-        .filter(|&i| {
-            let row = probabilities.row(i);
-            let predicted = (0..row.len()).fold(0, |b, k| if row[k] > row[b] { k } else { b });
-            predicted != labels[i]
-        })
+        .filter(|&i| predicted[i] != labels[i])
         .take(n)
         .collect();
     if wrong.len() == n {
         let path = out.join("fashion_mnist_mistakes.png");
-        plots::plot_predictions(
+        let pick = |v: &[usize]| wrong.iter().map(|&i| v[i]).collect::<Vec<_>>();
+        plot_predictions(
             &path,
             x_test.select(Axis(0), &wrong).view(),
             probabilities.select(Axis(0), &wrong).view(),
-            &wrong.iter().map(|&i| labels[i]).collect::<Vec<_>>(),
+            &pick(&predicted),
+            &pick(&labels),
             &CLASS_NAMES,
-            rows,
-            cols,
+            GRID,
         )?;
         println!("wrote {}", path.display());
     }

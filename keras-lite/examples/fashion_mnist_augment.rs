@@ -25,8 +25,10 @@
 use datasets::fashion_mnist::CLASS_NAMES;
 use keras_lite::layers::{Dense, Flatten};
 use keras_lite::sequence::{ArraySequence, Batch, Sequence, SequenceFitOptions};
-use keras_lite::{EvaluateOptions, FitOptions, Sequential, plots};
+use keras_lite::{EvaluateOptions, FitOptions, Sequential};
 use ndarray::{Array1, Array3, ArrayView2, ArrayViewMut2, Axis};
+use plot::images::plot_images;
+use plot::training::plot_history;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
@@ -230,7 +232,7 @@ fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         }
     }
     let path = out.join("augmented_samples.png");
-    plots::plot_images(&path, samples.view(), &captions, 6, 6)?;
+    plot_images(&path, samples.view(), &captions, (6, 6))?;
     println!("wrote {}", path.display());
 
     let mut model = Sequential::new(vec![
@@ -272,7 +274,8 @@ fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         args.workers
     );
     let path = out.join("augment_history.png");
-    plots::plot_history(&history, &path)?;
+    let series: Vec<(&str, &[f64])> = history.series().collect();
+    plot_history(&path, &history.epoch, &series)?;
     println!("wrote {}", path.display());
     Ok(())
 }

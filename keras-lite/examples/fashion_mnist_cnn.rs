@@ -33,8 +33,9 @@
 //! the first, whose input gradient nothing needs).
 
 use keras_lite::layers::{Conv2D, Dense, Flatten, MaxPooling2D};
-use keras_lite::{EvaluateOptions, FitOptions, Sequential, plots};
+use keras_lite::{EvaluateOptions, FitOptions, Sequential};
 use ndarray::{Array3, Array4, Axis, s};
+use plot::training::plot_history;
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -68,7 +69,7 @@ fn parse_args() -> Result<Args, String> {
         }
         if flag == "--out" || flag.starts_with("--out=") {
             if flag == "--out" {
-                it.next(); // read by ch03's out_dir_from_args
+                it.next(); // read by plot's out_dir_from_args
             }
             continue;
         }
@@ -173,7 +174,8 @@ fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         println!("saved the model to {}", dir.display());
     }
     let path = out.join("fashion_mnist_cnn_history.png");
-    plots::plot_history(&history, &path)?;
+    let series: Vec<(&str, &[f64])> = history.series().collect();
+    plot_history(&path, &history.epoch, &series)?;
     println!("wrote {}", path.display());
     Ok(())
 }

@@ -179,6 +179,12 @@ impl History {
     pub fn keys(&self) -> impl Iterator<Item = &str> {
         self.history.iter().map(|(n, _)| n.as_str())
     }
+
+    /// `(key, one value per epoch)` in the order of [`History::keys`]: the history as plain
+    /// data, e.g. for `plot::training::plot_history(&path, &history.epoch, &series)`.
+    pub fn series(&self) -> impl Iterator<Item = (&str, &[f64])> {
+        self.history.iter().map(|(n, v)| (n.as_str(), v.as_slice()))
+    }
 }
 
 impl Index<&str> for History {
@@ -223,6 +229,10 @@ mod tests {
         a.insert("val_loss", 2.0);
         h.record(4, &a);
         assert_eq!(h.keys().collect::<Vec<_>>(), ["loss", "val_loss"]);
+        assert_eq!(
+            h.series().collect::<Vec<_>>(),
+            [("loss", &[1.0, 1.0][..]), ("val_loss", &[2.0][..])]
+        );
         assert_eq!(h["loss"], vec![1.0, 1.0]);
         assert_eq!(h["val_loss"], vec![2.0]);
         assert_eq!(h.epoch, vec![3, 4]);

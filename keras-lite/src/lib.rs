@@ -79,11 +79,13 @@
 //! | `MaxPooling2D`, `AveragePooling2D`, `GlobalAveragePooling2D` | ch07 `pooling::{max,avg}_pool_{forward,backward}_into` |
 //! | every optimizer, by name or object, and Keras' defaults | ch06 `keras::*` and `keras::defaults` (Adam on the book's `book::AdamStep` kernel), driven through `Layer::for_each_param` |
 //! | initializers | ch06 `keras::initializers::Initializer` |
-//! | accuracy metrics' and plots' `argmax` | ch03 `argmax` |
+//! | `argmax` of the accuracy metrics and of the examples' predicted classes ([`metrics::argmax`]) | ch03 `argmax` |
 //!
 //! keras-lite itself holds the model (layers, shapes, names), the checked configuration of
 //! `compile`, the training loop, metrics, the progress bar, the summary, History and
-//! callbacks, regularizers and constraints, and the data checks.
+//! callbacks, regularizers and constraints, and the data checks. It draws nothing: the
+//! examples' pictures (the `History` curves, the tutorial's prediction figure) come from the
+//! `plot` crate, a dev-dependency, so a program using keras-lite compiles no plotters.
 //!
 //! # Modules
 //!
@@ -133,7 +135,6 @@ pub mod metrics;
 pub mod model_io;
 pub mod monitor;
 pub mod optimizers;
-pub mod plots;
 pub mod progress;
 pub mod pyfmt;
 pub mod regularizers;

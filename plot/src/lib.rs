@@ -2,8 +2,9 @@
 //!
 //! The book draws with matplotlib into a window; here every figure is a PNG written with
 //! `plotters` (pure Rust, no system font library: the DejaVu font is compiled in). The
-//! chapters' examples and keras-lite's pictures draw through this crate, which sits beside the
-//! chapters rather than inside one, so that no chapter brings plotters to the crates that use it.
+//! chapters' examples and keras-lite's examples draw through this crate, which sits beside the
+//! chapters rather than inside one, so that no chapter, nor keras-lite, brings plotters to the
+//! crates that use it.
 //! Examples take `--out DIR` (default `figures/`) and print each path they write.
 //!
 //! | item | what |
@@ -13,6 +14,19 @@
 //! | [`gray_image`] | a grayscale picture with a caption (the book's `img_show`) |
 //! | [`out_dir_from_args`] | the examples' `--out DIR` |
 //! | [`register_fonts`], [`PALETTE`], [`padded_range`], [`clip_to_band`] | for figures drawn with plotters directly |
+//!
+//! and one module per figure of keras-lite's examples, fed plain data (this crate knows no
+//! model library, so a program using keras-lite compiles no plotters):
+//!
+//! | module | what |
+//! |---|---|
+//! | [`training`] | a Keras `History` per epoch, `loss` then each metric, with its `val_` curve ([`training::plot_history`]) |
+//! | [`images`] | a grid of captioned pictures, black on white: the TensorFlow tutorial's first figure ([`images::plot_images`]) |
+//! | [`predictions`] | the tutorial's prediction figure: each image captioned with predicted class, confidence and true class, beside its probability bars ([`predictions::plot_predictions`]) |
+
+pub mod images;
+pub mod predictions;
+pub mod training;
 
 use plotters::prelude::*;
 use std::path::{Path, PathBuf};
@@ -285,8 +299,9 @@ impl Sizes {
     };
 }
 
-type Area<'a> = DrawingArea<BitMapBackend<'a>, plotters::coord::Shift>;
-type DrawResult =
+/// A region of a PNG being drawn, and what drawing into one returns (for every module).
+pub(crate) type Area<'a> = DrawingArea<BitMapBackend<'a>, plotters::coord::Shift>;
+pub(crate) type DrawResult =
     Result<(), DrawingAreaErrorKind<<BitMapBackend<'static> as DrawingBackend>::ErrorType>>;
 
 /// Draws one chart (axes, mesh, curves, legend) into `area`.
@@ -439,6 +454,18 @@ pub fn gray_image(
     ))
     .map_err(|e| err(&e))?;
     root.present().map_err(|e| err(&e))
+}
+
+/// Width and height from a PNG's IHDR chunk (and a check of the signature): how the tests
+/// check that a figure was written as a PNG of the size its function documents.
+#[cfg(test)]
+pub(crate) fn png_size(path: &Path) -> (u32, u32) {
+    let b = std::fs::read(path).unwrap();
+    assert_eq!(&b[..8], b"\x89PNG\r\n\x1a\n", "not a PNG");
+    assert_eq!(&b[12..16], b"IHDR");
+    let w = u32::from_be_bytes([b[16], b[17], b[18], b[19]]);
+    let h = u32::from_be_bytes([b[20], b[21], b[22], b[23]]);
+    (w, h)
 }
 
 #[cfg(test)]
