@@ -36,6 +36,7 @@
 //! |---|---|---|
 //! | 7.1 | the CNN's layers: Conv -> ReLU -> Pool | [`simple_conv_net`] (the whole network) |
 //! | 7.2.1-7.2.7 | convolution: padding, stride, output size, channels, batches | [`convolution`] ([`Convolution`]), [`im2col::Conv2dGeometry`] |
+//! | 7.2.3, 7.4.3 | the convolution computed from its definition when the window is thin (one channel, 3x3: im2col's 9-column product is slow) | [`direct`] |
 //! | 7.3 | pooling | [`pooling`] ([`Pooling`], max as the book and average as Keras) |
 //! | 7.4.1-7.4.2 | 4-D arrays, `im2col` as the idea | [`im2col`] |
 //! | 7.4.3 | `im2col`/`col2im` (`common/util.py`) and the `Convolution` layer | [`im2col::im2col`], [`im2col::col2im`], [`Convolution`] |
@@ -109,6 +110,10 @@
 //! - [`convolution::conv_forward_rows`] / [`convolution::conv_backward_rows`]: the products on
 //!   `(N*OH*OW, FN)` rows, which ARE channels-last memory; [`convolution::w_col_from_keras`] and
 //!   [`convolution::keras_from_w_col`] convert Keras' (KH, KW, C_in, C_out) kernels.
+//! - [`direct::conv_forward_direct_into`] / [`direct::conv_backward_direct`]: the same on
+//!   row-major (N, H, W, C) input without `im2col`, for windows of at most
+//!   [`direct::DIRECT_MAX_TAPS`] values ([`direct::use_direct`]); keras-lite's `Conv2D` takes
+//!   this path for its first layer over a grey image.
 //! - [`pooling::max_pool_forward_into`] (with the argmax), [`pooling::max_pool_backward_into`],
 //!   [`pooling::avg_pool_forward_into`], [`pooling::avg_pool_backward_into`]: the window is the
 //!   geometry's filter; padded cells never win a max and are not counted in an average.
@@ -119,6 +124,7 @@
 //! its adjoint, and the convolution against the six-loop definition.
 
 pub mod convolution;
+pub mod direct;
 pub mod im2col;
 pub mod pooling;
 pub mod simple_conv_net;

@@ -7,7 +7,8 @@ use ch05_backprop::{Mode, ParamMut};
 use ch07_cnn::convolution::{
     conv_backward_rows, conv_forward_rows, keras_from_w_col, w_col_from_keras, w_col_view,
 };
-use ch07_cnn::im2col::{Conv2dGeometry, Padding, im2col_into};
+use ch07_cnn::direct::{conv_backward_direct, conv_forward_direct_into, use_direct};
+use ch07_cnn::im2col::{Conv2dGeometry, Padding, im2col_channels_last_into, im2col_into};
 use ch07_cnn::pooling::{
     avg_pool_backward_into, avg_pool_forward_into, max_pool_backward_into, max_pool_forward_into,
 };
@@ -536,5 +537,128 @@ fn pooling_a_big_batch_in_halves_is_pooling_each_image() {
             max_pool_backward_into(one(&dout).view(), &arg1, &g1, dx1.view_mut()).unwrap();
             assert_eq!(dx1, one(&dx), "image {i}, channels_last {channels_last}");
         }
+    }
+}
+
+/// The book's filters (FN, C, FH, FW) as the (KH*KW*C, FN) matrix of Keras' kernel order
+/// (rows (fy, fx, c)), which the channels-last kernels take.
+fn w_col_channels_last(w: &Array4<f64>) -> Array2<f64> {
+    let (fn_, c, fh, fw) = w.dim();
+    Array2::from_shape_fn((fh * fw * c, fn_), |(t, f)| {
+        w[[f, t % c, t / (fw * c), (t / c) % fw]]
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    /// `ch07_cnn::direct` (no im2col) against the six-loop definition, on shapes that reach
+    /// into the padding on every side, with strides per axis, and filter counts that are not
+    /// multiples of its 16-filter blocks (1-40, crossing the 64-filter group at 40 too).
+    #[test]
+    fn direct_forward_is_the_definition(
+        (n, c, h, w) in (1usize..4, 1usize..4, 3usize..9, 3usize..9),
+        (fn_, fh, fw) in (1usize..70, 1usize..4, 1usize..4),
+        (sh, sw) in (1usize..3, 1usize..3),
+        (t, bo, l, r) in (0usize..3, 0usize..3, 0usize..3, 0usize..3),
+        seed in 0u64..100,
+    ) {
+        let pad = Padding { top: t, bottom: bo, left: l, right: r };
+        let g = Conv2dGeometry::new((n, c, h, w), (fh, fw), (sh, sw), pad).unwrap();
+        prop_assume!(use_direct(&g));
+        let x = distinct((n, c, h, w), seed) * 0.1;
+        let wt = distinct((fn_, c, fh, fw), seed + 1) * 0.1;
+        let b = Array1::from_shape_fn(fn_, |i| i as f64 * 0.5 - 1.0);
+        let expected = direct_convolution(&x, &wt, &b, &g);
+        let nhwc = x.view().permuted_axes([0, 2, 3, 1]).as_standard_layout().into_owned();
+        let mut rows = Array2::zeros((0, 0));
+        conv_forward_direct_into(nhwc.as_slice().unwrap(), &g, &w_col_channels_last(&wt), &b, &mut rows);
+        let out = rows.into_shape_with_order((n, g.out_h(), g.out_w(), fn_)).unwrap();
+        let out = out.permuted_axes([0, 3, 1, 2]);
+        prop_assert!(arrays_close(&out, &expected, Tol::abs(1e-12)), "{:?}\n{:?}", out, expected);
+    }
+
+    /// The direct backward (dW, db, and dcol) equals `conv_backward_rows` on
+    /// `im2col_channels_last(x)`, whose products are checked against central differences above.
+    #[test]
+    fn direct_backward_is_the_im2col_backward(
+        (n, c, h, w) in (1usize..4, 1usize..4, 3usize..9, 3usize..9),
+        (fn_, fh, fw) in (1usize..70, 1usize..4, 1usize..4),
+        (sh, sw) in (1usize..3, 1usize..3),
+        (t, bo, l, r) in (0usize..3, 0usize..3, 0usize..3, 0usize..3),
+        seed in 0u64..100,
+    ) {
+        let pad = Padding { top: t, bottom: bo, left: l, right: r };
+        let g = Conv2dGeometry::new((n, c, h, w), (fh, fw), (sh, sw), pad).unwrap();
+        prop_assume!(use_direct(&g));
+        let x = distinct((n, c, h, w), seed) * 0.1;
+        let nhwc = x.view().permuted_axes([0, 2, 3, 1]).as_standard_layout().into_owned();
+        let w_col = w_col_channels_last(&(distinct((fn_, c, fh, fw), seed + 1) * 0.1));
+        let rows = n * g.out_h() * g.out_w();
+        let dout = distinct((1, 1, rows, fn_), seed + 2).into_shape_with_order((rows, fn_)).unwrap() * 0.01;
+        let mut col = Array2::zeros((0, 0));
+        im2col_channels_last_into(nhwc.view(), &g, &mut col).unwrap();
+        let (mut dw, mut db, mut dcol) = (Array2::zeros(w_col.dim()), Array1::zeros(0), Array2::zeros((0, 0)));
+        conv_backward_rows(&col, &w_col, &dout, &mut dw, &mut db, Some(&mut dcol));
+        let (mut dw2, mut db2, mut dcol2) = (Array2::from_elem(w_col.dim(), 7.0), Array1::zeros(0), Array2::zeros((0, 0)));
+        conv_backward_direct(nhwc.as_slice().unwrap(), &g, &w_col, &dout, &mut dw2, &mut db2, Some(&mut dcol2));
+        prop_assert!(arrays_close(&dw2, &dw, Tol::abs(1e-12)), "dW {:?}\n{:?}", dw2, dw);
+        prop_assert!(arrays_close(&db2, &db, Tol::abs(1e-12)), "db {:?}\n{:?}", db2, db);
+        prop_assert!(arrays_close(&dcol2, &dcol, Tol::abs(1e-12)));
+    }
+}
+
+/// At the first layer of keras-lite's CNN (28x28x1, 32 filters 3x3), with a batch big enough
+/// for the two-core split (images for forward, filters for backward): the same numbers as
+/// im2col and the products, in f32, and bit for bit the same as the batch's images computed
+/// one at a time (so the split changes no sum).
+#[test]
+fn direct_at_the_cnn_examples_first_layer() {
+    let (n, h, w, fn_) = (8, 28, 28, 32);
+    let g = Conv2dGeometry::new((n, 1, h, w), (3, 3), (1, 1), Padding::default()).unwrap();
+    assert!(use_direct(&g));
+    let x = (distinct((n, 1, h, w), 3) * 1e-3).mapv(|v| v as f32);
+    let x = x.as_slice().unwrap(); // one channel: NCHW memory is NHWC memory
+    let w_col = (distinct((1, 1, 9, fn_), 4) * 1e-2)
+        .mapv(|v| v as f32)
+        .into_shape_with_order((9, fn_))
+        .unwrap();
+    let b = Array1::from_shape_fn(fn_, |i| i as f32 * 0.01);
+    let mut col = Array2::zeros((0, 0));
+    im2col_channels_last_into(
+        ndarray::ArrayView4::from_shape((n, h, w, 1), x).unwrap(),
+        &g,
+        &mut col,
+    )
+    .unwrap();
+    let (mut z, mut z_direct) = (Array2::zeros((0, 0)), Array2::zeros((0, 0)));
+    conv_forward_rows(&col, &w_col, &b, &mut z);
+    conv_forward_direct_into(x, &g, &w_col, &b, &mut z_direct);
+    assert!(arrays_close(&z_direct, &z, Tol::abs(1e-5)));
+    let dout = z.mapv(|v| (v * 7.0).sin());
+    let (mut dw, mut db) = (Array2::zeros((9, fn_)), Array1::zeros(0));
+    conv_backward_rows(&col, &w_col, &dout, &mut dw, &mut db, None);
+    let (mut dw_direct, mut db_direct) = (Array2::zeros((9, fn_)), Array1::zeros(0));
+    conv_backward_direct(x, &g, &w_col, &dout, &mut dw_direct, &mut db_direct, None);
+    assert!(
+        arrays_close(&dw_direct, &dw, Tol::both(1e-4)),
+        "{dw_direct:?}\n{dw:?}"
+    );
+    assert!(
+        arrays_close(&db_direct, &db, Tol::both(1e-4)),
+        "{db_direct:?}\n{db:?}"
+    );
+
+    // One image at a time (below the split threshold): the same bits.
+    let one = g.with_batch(1).unwrap();
+    let per = h * w;
+    for i in 0..n {
+        let mut zi = Array2::zeros((0, 0));
+        conv_forward_direct_into(&x[i * per..(i + 1) * per], &one, &w_col, &b, &mut zi);
+        let rows = zi.nrows();
+        assert_eq!(
+            zi,
+            z_direct.slice(ndarray::s![i * rows..(i + 1) * rows, ..])
+        );
     }
 }
