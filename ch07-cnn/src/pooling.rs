@@ -345,16 +345,20 @@ pub fn max_pool_backward_into<A: Float>(
     g.check_input("max pooling backward: dx", dx.shape())?;
     let (c, pw, window) = (g.c(), g.filter_w(), g.filter_h() * g.filter_w());
     let arg_view = argmax.view();
+    // Windows that do not overlap, over channels-last memory: each input cell gets ONE value
+    // (its window's gradient where it held the maximum, else 0), written in a vectorized pass
+    // with no zero-filling first, except for cells no window covers.
+    let apart = g.stride_h() >= g.filter_h() && g.stride_w() >= g.filter_w();
+    let covered = g.pad() == Padding::default()
+        && g.stride_h() == g.filter_h()
+        && g.stride_w() == g.filter_w()
+        && g.out_h() * g.filter_h() == g.h()
+        && g.out_w() * g.filter_w() == g.w();
     with_input(arg_view, |arg, sa| {
-        let largest = arg.iter().copied().max().unwrap_or(0) as usize;
-        if largest >= window {
-            return Err(GeometryError(format!(
-                "max pooling backward: argmax holds window index {largest} but the window has \
-                 {window} cells; pass the argmax of the forward with the same geometry"
-            )));
-        }
         with_input(dout, |ds, sd| {
+            let mut bad = None;
             with_output(dx, |xs, sx| {
+                let channels_last = sx[1] == 1 && sd[1] == 1 && sa[1] == 1;
                 // Where each window cell k lies from the window's corner, looked up rather
                 // than divided out per element.
                 let cell_offset = |k: usize| ((k / pw) * sx[2] + (k % pw) * sx[3]) as isize;
@@ -362,38 +366,64 @@ pub fn max_pool_backward_into<A: Float>(
                 for (k, t) in table.iter_mut().enumerate().take(window) {
                     *t = cell_offset(k);
                 }
-                // Images `first..` of the batch, whose `dx` starts at `xs`.
-                let kernel = |g: &Conv2dGeometry, first: usize, xs: &mut [A]| {
+                let cell_at = |k: usize| table.get(k).copied().unwrap_or_else(|| cell_offset(k));
+                // Images `first..` of the batch, whose `dx` starts at `xs`; returns the first
+                // window index outside the window (an argmax from another geometry), if any.
+                let kernel = |g: &Conv2dGeometry, first: usize, xs: &mut [A]| -> Option<u32> {
                     let (arg, ds) = (&arg[first * sa[0]..], &ds[first * sd[0]..]);
-                    xs.fill(A::zero());
-                    for_each_window(g, |n, oh, ow, _, _, y0, x0| {
+                    let mut bad = None;
+                    if !(channels_last && covered) {
+                        xs.fill(A::zero());
+                    }
+                    for_each_window(g, |n, oh, ow, (ylo, yhi), (xlo, xhi), y0, x0| {
                         let db = offset(sd, [n, 0, oh, ow]);
                         let ab = offset(sa, [n, 0, oh, ow]);
                         let corner =
                             (n * sx[0]) as isize + y0 * sx[2] as isize + x0 * sx[3] as isize;
+                        if let Some(&k) = arg[ab..ab + c].iter().find(|&&k| k as usize >= window) {
+                            bad = Some(k);
+                            return;
+                        }
+                        if channels_last && apart {
+                            let (d, a) = (&ds[db..db + c], &arg[ab..ab + c]);
+                            for fy in ylo..yhi {
+                                for fx in xlo..xhi {
+                                    let k = fy * pw + fx;
+                                    let at = (corner + cell_at(k)) as usize;
+                                    let cell = xs[at..at + c].iter_mut().zip(d).zip(a);
+                                    for ((o, &v), &kk) in cell {
+                                        *o = if kk as usize == k { v } else { A::zero() };
+                                    }
+                                }
+                            }
+                            return;
+                        }
                         for ci in 0..c {
                             let k = arg[ab + ci * sa[1]] as usize;
-                            let cell = if k < table.len() {
-                                table[k]
-                            } else {
-                                cell_offset(k)
-                            };
-                            let slot = &mut xs[(corner + cell) as usize + ci * sx[1]];
+                            let slot = &mut xs[(corner + cell_at(k)) as usize + ci * sx[1]];
                             *slot = *slot + ds[db + ci * sd[1]];
                         }
                     });
+                    bad
                 };
                 let dims = [g.n(), g.c(), g.h(), g.w()];
-                match batch_halves(g, &[(dims, sx)]) {
+                bad = match batch_halves(g, &[(dims, sx)]) {
                     Some((h, g0, g1)) => {
                         let (x0, x1) = xs.split_at_mut(h * sx[0]);
-                        join(|| kernel(&g0, 0, x0), || kernel(&g1, h, x1));
+                        let (b0, b1) = join(|| kernel(&g0, 0, x0), || kernel(&g1, h, x1));
+                        b0.or(b1)
                     }
                     None => kernel(g, 0, xs),
-                }
+                };
             });
-        });
-        Ok(())
+            match bad {
+                Some(k) => Err(GeometryError(format!(
+                    "max pooling backward: argmax holds window index {k} but the window has \
+                     {window} cells; pass the argmax of the forward with the same geometry"
+                ))),
+                None => Ok(()),
+            }
+        })
     })
 }
 

@@ -294,6 +294,17 @@ proptest! {
         let mut dx2 = Array4::from_elem((n, h, w, c), f64::NAN);
         max_pool_backward_into(dout.view(), &arg1, &g, dx2.view_mut().permuted_axes([0, 3, 1, 2])).unwrap();
         prop_assert_eq!(dx2.view().permuted_axes([0, 3, 1, 2]), dx1.view());
+        // All three channels-last, as keras-lite passes them (its fast path for windows that
+        // do not overlap): every cell written, the same values.
+        let dout_nhwc = dout.view().permuted_axes([0, 2, 3, 1]).as_standard_layout().into_owned();
+        let mut dx3 = Array4::from_elem((n, h, w, c), f64::NAN);
+        max_pool_backward_into(
+            dout_nhwc.view().permuted_axes([0, 3, 1, 2]),
+            &arg2,
+            &g,
+            dx3.view_mut().permuted_axes([0, 3, 1, 2]),
+        ).unwrap();
+        prop_assert_eq!(dx3.view().permuted_axes([0, 3, 1, 2]), dx1.view());
 
         avg_pool_forward_into(x.view(), &g, out1.view_mut()).unwrap();
         avg_pool_forward_into(xv, &g, out2.view_mut().permuted_axes([0, 3, 1, 2])).unwrap();
