@@ -226,3 +226,33 @@ pub fn flatten_batch<A, D: Dimension>(x: &ArrayRef<A, D>) -> Option<ArrayView2<'
     let rest: usize = shape[1..].iter().product();
     x.view().into_shape_with_order((n, rest)).ok()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::column_sums_into;
+    use ndarray::{Array1, Array2};
+
+    /// NumPy's `sum(axis=0)`, summed row by row in order, to the last bit, on a row-major
+    /// matrix and a transposed view; the output is resized, and no rows give zeros.
+    #[test]
+    fn column_sums_are_numpys_sum_over_axis_0_on_any_layout() {
+        let m = Array2::from_shape_fn((37, 5), |(i, j)| ((i * 7 + j * 3) % 11) as f32 * 0.1 - 0.4);
+        let mut want = Array1::<f32>::zeros(5);
+        for i in 0..37 {
+            for j in 0..5 {
+                want[j] += m[[i, j]];
+            }
+        }
+        let mut out = Array1::zeros(2);
+        column_sums_into(&m, &mut out);
+        assert_eq!(out, want);
+        let t = m.t().as_standard_layout().into_owned(); // (5, 37) row-major
+        assert!(!t.t().is_standard_layout()); // so this is a column-major view
+        let mut out_t = Array1::zeros(5);
+        column_sums_into(&t.t(), &mut out_t);
+        assert_eq!(out_t, want);
+        let empty = Array2::<f32>::zeros((0, 3));
+        column_sums_into(&empty, &mut out);
+        assert_eq!(out, Array1::<f32>::zeros(3));
+    }
+}
