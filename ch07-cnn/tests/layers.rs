@@ -166,6 +166,30 @@ fn direct_convolution(
     out
 }
 
+/// A channels-last convolution case: batch 1-3, 1-3 channels, 3-8 by 3-8 images, 1-69
+/// filters (the direct kernels' 16-filter blocks with tails, and their 64-filter group), windows
+/// 1-3 by 1-3, strides 1-2 per axis, padding 0-2 on each side.
+fn nhwc_conv() -> impl Strategy<Value = (Conv2dGeometry, usize)> {
+    (
+        (1usize..4, 1usize..4, 3usize..9, 3usize..9),
+        (1usize..70, 1usize..4, 1usize..4),
+        (1usize..3, 1usize..3),
+        (0usize..3, 0usize..3, 0usize..3, 0usize..3),
+    )
+        .prop_map(
+            |((n, c, h, w), (fn_, fh, fw), (sh, sw), (top, bottom, left, right))| {
+                let pad = Padding {
+                    top,
+                    bottom,
+                    left,
+                    right,
+                };
+                let g = Conv2dGeometry::new((n, c, h, w), (fh, fw), (sh, sw), pad).unwrap();
+                (g, fn_)
+            },
+        )
+}
+
 /// Distinct values at least 0.3 apart (a shuffled ramp): no ties within any difference step.
 fn distinct(shape: (usize, usize, usize, usize), seed: u64) -> Array4<f64> {
     let len = shape.0 * shape.1 * shape.2 * shape.3;
@@ -211,14 +235,11 @@ proptest! {
     /// channels-last memory: the product equals the definition too.
     #[test]
     fn row_form_on_nhwc_is_the_definition(
-        (n, c, h, w) in (1usize..3, 1usize..4, 4usize..8, 4usize..8),
-        (fn_, fh, fw) in (1usize..4, 1usize..4, 1usize..4),
-        (sh, sw) in (1usize..3, 1usize..3),
-        (t, bo, l, r) in (0usize..2, 0usize..3, 0usize..2, 0usize..3),
+        (g, fn_) in nhwc_conv(),
         seed in 0u64..100,
     ) {
-        let pad = Padding { top: t, bottom: bo, left: l, right: r };
-        let g = Conv2dGeometry::new((n, c, h, w), (fh, fw), (sh, sw), pad).unwrap();
+        let (n, c, h, w) = g.input_shape();
+        let (fh, fw) = (g.filter_h(), g.filter_w());
         let x = distinct((n, c, h, w), seed) * 0.1;
         let wt = distinct((fn_, c, fh, fw), seed + 1) * 0.1;
         let b = Array1::from_shape_fn(fn_, |i| i as f64 * 0.5);
@@ -568,14 +589,11 @@ proptest! {
     /// multiples of its 16-filter blocks (1-40, crossing the 64-filter group at 40 too).
     #[test]
     fn direct_forward_is_the_definition(
-        (n, c, h, w) in (1usize..4, 1usize..4, 3usize..9, 3usize..9),
-        (fn_, fh, fw) in (1usize..70, 1usize..4, 1usize..4),
-        (sh, sw) in (1usize..3, 1usize..3),
-        (t, bo, l, r) in (0usize..3, 0usize..3, 0usize..3, 0usize..3),
+        (g, fn_) in nhwc_conv(),
         seed in 0u64..100,
     ) {
-        let pad = Padding { top: t, bottom: bo, left: l, right: r };
-        let g = Conv2dGeometry::new((n, c, h, w), (fh, fw), (sh, sw), pad).unwrap();
+        let (n, c, h, w) = g.input_shape();
+        let (fh, fw) = (g.filter_h(), g.filter_w());
         prop_assume!(use_direct(&g));
         let x = distinct((n, c, h, w), seed) * 0.1;
         let wt = distinct((fn_, c, fh, fw), seed + 1) * 0.1;
@@ -593,14 +611,11 @@ proptest! {
     /// `im2col_channels_last(x)`, whose products are checked against central differences above.
     #[test]
     fn direct_backward_is_the_im2col_backward(
-        (n, c, h, w) in (1usize..4, 1usize..4, 3usize..9, 3usize..9),
-        (fn_, fh, fw) in (1usize..70, 1usize..4, 1usize..4),
-        (sh, sw) in (1usize..3, 1usize..3),
-        (t, bo, l, r) in (0usize..3, 0usize..3, 0usize..3, 0usize..3),
+        (g, fn_) in nhwc_conv(),
         seed in 0u64..100,
     ) {
-        let pad = Padding { top: t, bottom: bo, left: l, right: r };
-        let g = Conv2dGeometry::new((n, c, h, w), (fh, fw), (sh, sw), pad).unwrap();
+        let (n, c, h, w) = g.input_shape();
+        let (fh, fw) = (g.filter_h(), g.filter_w());
         prop_assume!(use_direct(&g));
         let x = distinct((n, c, h, w), seed) * 0.1;
         let nhwc = x.view().permuted_axes([0, 2, 3, 1]).as_standard_layout().into_owned();
@@ -620,7 +635,7 @@ proptest! {
 }
 
 /// At the first layer of keras-lite's CNN (28x28x1, 32 filters 3x3), with a batch big enough
-/// for the two-core split (images for forward, filters for backward): the same numbers as
+/// for the two-core split (two halves of the images): the same numbers as
 /// im2col and the products, in f32, and bit for bit the same as the batch's images computed
 /// one at a time (so the split changes no sum).
 #[test]
