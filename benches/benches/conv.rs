@@ -21,7 +21,9 @@ use std::hint::black_box;
 
 use benches::{criterion_config, filled};
 use ch07_cnn::convolution::{conv_backward_rows, conv_forward_rows};
-use ch07_cnn::direct::{conv_backward_direct, conv_forward_direct_into, use_direct};
+use ch07_cnn::direct::{
+    conv_backward_direct, conv_forward_direct_into, conv_input_grad_direct_into, use_direct,
+};
 use ch07_cnn::im2col::{
     Conv2dGeometry, Padding, col2im_channels_last_into, col2im_into, im2col_channels_last_into,
     im2col_into,
@@ -158,28 +160,35 @@ fn conv_products(c: &mut Criterion) {
 /// The first layer through ch07's `direct` kernels (no im2col, no product), as keras-lite's
 /// Conv2D runs it: the same flops as the `conv1` rows above, read from the (N, H, W, 1) input.
 fn direct(c: &mut Criterion) {
-    let (name, h, w, cin, cout) = CONVS[0];
-    let g = geometry(h, w, cin, 3);
-    assert!(use_direct(&g));
-    let (m, k) = g.col_shape();
-    let x = filled(BATCH, h * w * cin, 8);
-    let x = x.as_slice().expect("row-major");
-    let w_col = filled(k, cout, 4) * 0.1;
-    let bias = Array1::from_elem(cout, 0.01f32);
-    let dout = filled(m, cout, 7);
-    let (mut out, mut dw, mut db) = (
-        Array2::zeros((m, cout)),
-        Array2::zeros((k, cout)),
-        Array1::zeros(cout),
-    );
     let mut group = c.benchmark_group("conv_direct");
-    group.throughput(Throughput::Elements((2 * m * k * cout) as u64));
-    group.bench_function(BenchmarkId::new("forward", name), |b| {
-        b.iter(|| conv_forward_direct_into(black_box(x), &g, &w_col, &bias, &mut out))
-    });
-    group.bench_function(BenchmarkId::new("backward", name), |b| {
-        b.iter(|| conv_backward_direct(black_box(x), &g, &w_col, &dout, &mut dw, &mut db, None))
-    });
+    for (name, h, w, cin, cout) in CONVS {
+        let g = geometry(h, w, cin, 3);
+        let (m, k) = g.col_shape();
+        let x = filled(BATCH, h * w * cin, 8);
+        let x = x.as_slice().expect("row-major");
+        let w_col = filled(k, cout, 4) * 0.1;
+        let bias = Array1::from_elem(cout, 0.01f32);
+        let dout = filled(m, cout, 7);
+        let (mut out, mut dw, mut db) = (
+            Array2::zeros((m, cout)),
+            Array2::zeros((k, cout)),
+            Array1::zeros(cout),
+        );
+        group.throughput(Throughput::Elements((2 * m * k * cout) as u64));
+        group.bench_function(BenchmarkId::new("forward", name), |b| {
+            b.iter(|| conv_forward_direct_into(black_box(x), &g, &w_col, &bias, &mut out))
+        });
+        assert!(use_direct(&g));
+        group.bench_function(BenchmarkId::new("backward", name), |b| {
+            b.iter(|| conv_backward_direct(black_box(x), &g, &w_col, &dout, &mut dw, &mut db, None))
+        });
+        if cin > 1 {
+            let mut dx = vec![0.0f32; BATCH * h * w * cin];
+            group.bench_function(BenchmarkId::new("input_grad", name), |b| {
+                b.iter(|| conv_input_grad_direct_into(black_box(&dout), &g, &w_col, &mut dx))
+            });
+        }
+    }
     group.finish();
 }
 

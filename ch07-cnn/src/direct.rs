@@ -32,10 +32,12 @@
 
 use crate::im2col::Conv2dGeometry;
 use ch03_activations::Float;
-use ch05_backprop::ensure_shape;
+use ch05_backprop::{column_sums_into, ensure_shape};
 use ndarray::{Array1, Array2, ArrayRef1, ArrayRef2, ArrayView1, s};
 use speed::matmul::matmul_into;
 use speed::parallel::join;
+
+mod wide;
 
 /// The largest window (KH*KW*C taps) computed here; [`use_direct`] says when to.
 pub const DIRECT_MAX_TAPS: usize = 32;
@@ -47,10 +49,15 @@ const LANES: usize = 16;
 /// thread costs about a microsecond).
 const SPLIT_MIN_MACS: usize = 1 << 16;
 
-/// Whether the direct computation is the faster one for this geometry: a window of at most
-/// [`DIRECT_MAX_TAPS`] values (KH*KW*C; 9 for a 3x3 window over one channel, 288 over 32).
+/// Whether the direct computation is the faster one for this geometry: a thin window (at most
+/// [`DIRECT_MAX_TAPS`] values KH*KW*C; 9 for a 3x3 window over one channel), or any window
+/// without padding (288 taps for 3x3 over 32 channels: blocks of outputs by filters in
+/// registers, no `im2col` and no packing). Windows that reach into padding take a slower
+/// one-output path in the wide kernels, so those stay with `im2col` and the product.
 pub fn use_direct(g: &Conv2dGeometry) -> bool {
-    g.c() * g.filter_h() * g.filter_w() <= DIRECT_MAX_TAPS
+    let pad = g.pad();
+    let unpadded = pad.top + pad.bottom + pad.left + pad.right == 0;
+    g.c() * g.filter_h() * g.filter_w() <= DIRECT_MAX_TAPS || unpadded
 }
 
 /// `out = conv(x) + b` by the definition: `x` is the batch as row-major (N, H, W, C) memory
@@ -68,8 +75,35 @@ pub fn conv_forward_direct_into<A: Float>(
     b: &ArrayRef1<A>,
     out: &mut Array2<A>,
 ) {
-    let taps = Taps::new(g, w_col, x.len(), "conv_forward_direct_into");
     let filters = w_col.ncols();
+    if w_col.nrows() > DIRECT_MAX_TAPS {
+        check_wide(g, w_col, x.len(), "conv_forward_direct_into");
+        assert_eq!(
+            b.len(),
+            filters,
+            "conv_forward_direct_into: one bias per filter (column of w_col)"
+        );
+        let per_image = g.out_h() * g.out_w();
+        ensure_shape(out, (g.n() * per_image, filters));
+        let out = out
+            .as_slice_mut()
+            .expect("ensure_shape leaves a row-major buffer");
+        let image = g.h() * g.w() * g.c();
+        let n = g.n();
+        if n >= 2 {
+            let half = n / 2;
+            let (x0, x1) = x.split_at(half * image);
+            let (o0, o1) = out.split_at_mut(half * per_image * filters);
+            join(
+                || forward_wide(x0, o0, g, w_col, b),
+                || forward_wide(x1, o1, g, w_col, b),
+            );
+        } else {
+            forward_wide(x, out, g, w_col, b);
+        }
+        return;
+    }
+    let taps = Taps::new(g, w_col, x.len(), "conv_forward_direct_into");
     assert_eq!(
         b.len(),
         filters,
@@ -114,7 +148,6 @@ pub fn conv_backward_direct<A: Float>(
     db: &mut Array1<A>,
     dcol: Option<&mut Array2<A>>,
 ) {
-    let taps = Taps::new(g, w_col, x.len(), "conv_backward_direct");
     let filters = w_col.ncols();
     let rows = g.n() * g.out_h() * g.out_w();
     assert_eq!(
@@ -127,6 +160,16 @@ pub fn conv_backward_direct<A: Float>(
     }
     let dout_rows = dout.as_standard_layout();
     let d = dout_rows.as_slice().expect("standard layout");
+    if w_col.nrows() > DIRECT_MAX_TAPS {
+        check_wide(g, w_col, x.len(), "conv_backward_direct");
+        weight_grad_wide(x, d, g, dout, dw_col, db);
+        if let Some(dcol) = dcol {
+            ensure_shape(dcol, (rows, w_col.nrows()));
+            matmul_into(A::one(), dout, &w_col.t(), A::zero(), dcol);
+        }
+        return;
+    }
+    let taps = Taps::new(g, w_col, x.len(), "conv_backward_direct");
     // Two halves of the images on two cores, each summing its own part of every gradient;
     // the parts are then added, first half + second half, on one core or two alike.
     let n = g.n();
@@ -171,6 +214,90 @@ pub fn conv_backward_direct<A: Float>(
         ensure_shape(dcol, (rows, taps.k));
         matmul_into(A::one(), dout, &w_col.t(), A::zero(), dcol);
     }
+}
+
+/// `dx = col2im(dout w_col^T)` by the definition, without the (N*OH*OW, KH*KW*C) `dcol`:
+/// `dout` (N*OH*OW, FN) rows, `w_col` (KH*KW*C, FN), `dx` the input gradient as row-major
+/// (N, H, W, C) memory, overwritten. The same as `col2im_channels_last_into` of
+/// `conv_backward_rows`' `dcol`, up to rounding. Meant for wide windows (each output's
+/// gradient is spread over the channels of a window cell, 32 channels at a time); allocation
+/// free.
+///
+/// # Panics
+/// If the sizes do not fit `g`.
+pub fn conv_input_grad_direct_into<A: Float>(
+    dout: &ArrayRef2<A>,
+    g: &Conv2dGeometry,
+    w_col: &ArrayRef2<A>,
+    dx: &mut [A],
+) {
+    let (k, filters) = w_col.dim();
+    let per_image = g.out_h() * g.out_w();
+    assert_eq!(
+        (dout.dim(), k, dx.len()),
+        (
+            (g.n() * per_image, filters),
+            g.c() * g.filter_h() * g.filter_w(),
+            g.n() * g.h() * g.w() * g.c()
+        ),
+        "conv_input_grad_direct_into: dout must be (N*OH*OW, FN), w_col (KH*KW*C, FN) and dx \
+         hold N*H*W*C values"
+    );
+    let dout_rows = dout.as_standard_layout();
+    let d = dout_rows.as_slice().expect("standard layout");
+    let (n, image) = (g.n(), g.h() * g.w() * g.c());
+    if n >= 2 && dout.len() * k >= SPLIT_MIN_MACS {
+        let half = n / 2;
+        let (d0, d1) = d.split_at(half * per_image * filters);
+        let (x0, x1) = dx.split_at_mut(half * image);
+        join(
+            || input_grad_wide(d0, g, w_col, x0),
+            || input_grad_wide(d1, g, w_col, x1),
+        );
+    } else {
+        input_grad_wide(d, g, w_col, dx);
+    }
+}
+
+/// Checks the sizes given to the wide-window kernels.
+fn check_wide<A>(g: &Conv2dGeometry, w_col: &ArrayRef2<A>, x_len: usize, what: &str) {
+    assert_eq!(
+        (x_len, w_col.nrows()),
+        (
+            g.n() * g.h() * g.w() * g.c(),
+            g.c() * g.filter_h() * g.filter_w()
+        ),
+        "{what}: x must hold N*H*W*C values and w_col have KH*KW*C rows"
+    );
+}
+
+/// dW_col and db of a wide window: the taps in two halves over both cores (each half sums
+/// over every output, in output order, so the numbers never depend on the threads).
+fn weight_grad_wide<A: Float>(
+    x: &[A],
+    d: &[A],
+    g: &Conv2dGeometry,
+    dout: &ArrayRef2<A>,
+    dw_col: &mut ArrayRef2<A>,
+    db: &mut Array1<A>,
+) {
+    let (k, filters) = dw_col.dim();
+    let Some(dw) = dw_col.as_slice_mut() else {
+        // A view that is not row-major (allocates; keras-lite passes its own buffer).
+        let mut dw = Array2::zeros((k, filters));
+        weight_grad_wide(x, d, g, dout, &mut dw, db);
+        dw_col.assign(&dw);
+        return;
+    };
+    let mid = k / 2;
+    let (dw0, dw1) = dw.split_at_mut(mid * filters);
+    join(
+        || {
+            weight_grad(x, d, g, filters, 0..mid, dw0);
+            column_sums_into(dout, db);
+        },
+        || weight_grad(x, d, g, filters, mid..k, dw1),
+    );
 }
 
 /// Where each tap `t = (fy, fx, c)` of a window lies: its offset from the window's first
@@ -296,6 +423,126 @@ fn forward<A: Float>(
         }
     }
     forward_kernel::<A, false>(x, out, g, taps, w_col, b);
+}
+
+fn forward_wide<A: Float>(
+    x: &[A],
+    out: &mut [A],
+    g: &Conv2dGeometry,
+    w_col: &ArrayRef2<A>,
+    b: &ArrayRef1<A>,
+) {
+    #[cfg(target_arch = "x86_64")]
+    if is_x86_feature_detected!("fma") {
+        if is_x86_feature_detected!("avx512f") {
+            // SAFETY: this CPU has AVX-512F and FMA (checked just above).
+            return unsafe { forward_wide_avx512(x, out, g, w_col, b) };
+        }
+        if is_x86_feature_detected!("avx2") {
+            // SAFETY: this CPU has AVX2 and FMA (checked just above).
+            return unsafe { forward_wide_avx2(x, out, g, w_col, b) };
+        }
+    }
+    wide::forward_kernel::<A, 4, 1, 512, false>(x, out, g, w_col, b);
+}
+
+fn weight_grad<A: Float>(
+    x: &[A],
+    d: &[A],
+    g: &Conv2dGeometry,
+    filters: usize,
+    taps: std::ops::Range<usize>,
+    dw: &mut [A],
+) {
+    #[cfg(target_arch = "x86_64")]
+    if is_x86_feature_detected!("fma") {
+        if is_x86_feature_detected!("avx512f") {
+            // SAFETY: this CPU has AVX-512F and FMA (checked just above).
+            return unsafe { weight_grad_avx512(x, d, g, filters, taps, dw) };
+        }
+        if is_x86_feature_detected!("avx2") {
+            // SAFETY: this CPU has AVX2 and FMA (checked just above).
+            return unsafe { weight_grad_avx2(x, d, g, filters, taps, dw) };
+        }
+    }
+    wide::weight_grad_kernel::<A, 4, 1, false>(x, d, g, filters, taps, dw);
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx2,fma")]
+fn weight_grad_avx512<A: Float>(
+    x: &[A],
+    d: &[A],
+    g: &Conv2dGeometry,
+    filters: usize,
+    taps: std::ops::Range<usize>,
+    dw: &mut [A],
+) {
+    wide::weight_grad_kernel::<A, 5, 4, true>(x, d, g, filters, taps, dw);
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+fn weight_grad_avx2<A: Float>(
+    x: &[A],
+    d: &[A],
+    g: &Conv2dGeometry,
+    filters: usize,
+    taps: std::ops::Range<usize>,
+    dw: &mut [A],
+) {
+    wide::weight_grad_kernel::<A, 3, 2, true>(x, d, g, filters, taps, dw);
+}
+
+fn input_grad_wide<A: Float>(d: &[A], g: &Conv2dGeometry, w_col: &ArrayRef2<A>, dx: &mut [A]) {
+    #[cfg(target_arch = "x86_64")]
+    if is_x86_feature_detected!("fma") {
+        if is_x86_feature_detected!("avx512f") {
+            // SAFETY: this CPU has AVX-512F and FMA (checked just above).
+            return unsafe { input_grad_avx512(d, g, w_col, dx) };
+        }
+        if is_x86_feature_detected!("avx2") {
+            // SAFETY: this CPU has AVX2 and FMA (checked just above).
+            return unsafe { input_grad_avx2(d, g, w_col, dx) };
+        }
+    }
+    wide::input_grad_kernel::<A, 4, 1, false>(d, g, w_col, dx);
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx2,fma")]
+fn input_grad_avx512<A: Float>(d: &[A], g: &Conv2dGeometry, w_col: &ArrayRef2<A>, dx: &mut [A]) {
+    wide::input_grad_kernel::<A, 12, 2, true>(d, g, w_col, dx);
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+fn input_grad_avx2<A: Float>(d: &[A], g: &Conv2dGeometry, w_col: &ArrayRef2<A>, dx: &mut [A]) {
+    wide::input_grad_kernel::<A, 3, 2, true>(d, g, w_col, dx);
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx2,fma")]
+fn forward_wide_avx512<A: Float>(
+    x: &[A],
+    out: &mut [A],
+    g: &Conv2dGeometry,
+    w_col: &ArrayRef2<A>,
+    b: &ArrayRef1<A>,
+) {
+    wide::forward_kernel::<A, 6, 4, 288, true>(x, out, g, w_col, b);
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+fn forward_wide_avx2<A: Float>(
+    x: &[A],
+    out: &mut [A],
+    g: &Conv2dGeometry,
+    w_col: &ArrayRef2<A>,
+    b: &ArrayRef1<A>,
+) {
+    wide::forward_kernel::<A, 3, 2, 256, true>(x, out, g, w_col, b);
 }
 
 #[cfg(target_arch = "x86_64")]

@@ -7,8 +7,12 @@ use ch05_backprop::{Mode, ParamMut};
 use ch07_cnn::convolution::{
     conv_backward_rows, conv_forward_rows, keras_from_w_col, w_col_from_keras, w_col_view,
 };
-use ch07_cnn::direct::{conv_backward_direct, conv_forward_direct_into, use_direct};
-use ch07_cnn::im2col::{Conv2dGeometry, Padding, im2col_channels_last_into, im2col_into};
+use ch07_cnn::direct::{
+    conv_backward_direct, conv_forward_direct_into, conv_input_grad_direct_into, use_direct,
+};
+use ch07_cnn::im2col::{
+    Conv2dGeometry, Padding, col2im_channels_last_into, im2col_channels_last_into, im2col_into,
+};
 use ch07_cnn::pooling::{
     avg_pool_backward_into, avg_pool_forward_into, max_pool_backward_into, max_pool_forward_into,
 };
@@ -170,11 +174,30 @@ fn direct_convolution(
 /// filters (the direct kernels' 16-filter blocks with tails, and their 64-filter group), windows
 /// 1-3 by 1-3, strides 1-2 per axis, padding 0-2 on each side.
 fn nhwc_conv() -> impl Strategy<Value = (Conv2dGeometry, usize)> {
+    nhwc_conv_over(1..4, (0usize..3, 0usize..3, 0usize..3, 0usize..3).boxed())
+}
+
+/// Wide windows (4-40 channels: up to 360 taps), half of them without padding: the wide
+/// kernels' fast paths take runs of outputs whose windows lie inside the image, and the other
+/// half reaches into padding on some side.
+fn wide_nhwc_conv() -> impl Strategy<Value = (Conv2dGeometry, usize)> {
+    let pads = prop_oneof![
+        Just((0, 0, 0, 0)),
+        (0usize..3, 0usize..3, 0usize..3, 0usize..3)
+    ];
+    nhwc_conv_over(4..41, pads.boxed())
+}
+
+/// [`nhwc_conv`] with `channels` input channels and paddings (top, bottom, left, right).
+fn nhwc_conv_over(
+    channels: std::ops::Range<usize>,
+    pads: BoxedStrategy<(usize, usize, usize, usize)>,
+) -> impl Strategy<Value = (Conv2dGeometry, usize)> {
     (
-        (1usize..4, 1usize..4, 3usize..9, 3usize..9),
+        (1usize..4, channels, 3usize..9, 3usize..9),
         (1usize..70, 1usize..4, 1usize..4),
         (1usize..3, 1usize..3),
-        (0usize..3, 0usize..3, 0usize..3, 0usize..3),
+        pads,
     )
         .prop_map(
             |((n, c, h, w), (fn_, fh, fw), (sh, sw), (top, bottom, left, right))| {
@@ -631,6 +654,64 @@ proptest! {
         prop_assert!(arrays_close(&dw2, &dw, Tol::abs(1e-12)), "dW {:?}\n{:?}", dw2, dw);
         prop_assert!(arrays_close(&db2, &db, Tol::abs(1e-12)), "db {:?}\n{:?}", db2, db);
         prop_assert!(arrays_close(&dcol2, &dcol, Tol::abs(1e-12)));
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(32))]
+
+    /// Wide windows (up to 360 taps, more than the forward kernel's 288-tap pass, and channel
+    /// counts that are not multiples of the input gradient's 32): the forward against the
+    /// six-loop definition, padding and strides included.
+    #[test]
+    fn direct_forward_of_wide_windows_is_the_definition(
+        (g, fn_) in wide_nhwc_conv(),
+        seed in 0u64..100,
+    ) {
+        let (n, c, h, w) = g.input_shape();
+        let (fh, fw) = (g.filter_h(), g.filter_w());
+        let x = distinct((n, c, h, w), seed) * 0.1;
+        let wt = distinct((fn_, c, fh, fw), seed + 1) * 0.01;
+        let b = Array1::from_shape_fn(fn_, |i| i as f64 * 0.5 - 1.0);
+        let expected = direct_convolution(&x, &wt, &b, &g);
+        let nhwc = x.view().permuted_axes([0, 2, 3, 1]).as_standard_layout().into_owned();
+        let mut rows = Array2::zeros((0, 0));
+        conv_forward_direct_into(nhwc.as_slice().unwrap(), &g, &w_col_channels_last(&wt), &b, &mut rows);
+        let out = rows.into_shape_with_order((n, g.out_h(), g.out_w(), fn_)).unwrap();
+        let out = out.permuted_axes([0, 3, 1, 2]);
+        prop_assert!(arrays_close(&out, &expected, Tol::abs(1e-10)), "{:?}\n{:?}", out, expected);
+    }
+
+    /// Wide windows' backward: dW, db and dcol against `conv_backward_rows` on
+    /// `im2col_channels_last(x)`, and the input gradient without `dcol` against `col2im` of it.
+    #[test]
+    fn direct_backward_of_wide_windows_is_the_im2col_backward(
+        (g, fn_) in wide_nhwc_conv(),
+        seed in 0u64..100,
+    ) {
+        let (n, c, h, w) = g.input_shape();
+        let (fh, fw) = (g.filter_h(), g.filter_w());
+        let x = distinct((n, c, h, w), seed) * 0.1;
+        let nhwc = x.view().permuted_axes([0, 2, 3, 1]).as_standard_layout().into_owned();
+        let w_col = w_col_channels_last(&(distinct((fn_, c, fh, fw), seed + 1) * 0.01));
+        let rows = n * g.out_h() * g.out_w();
+        let dout = distinct((1, 1, rows, fn_), seed + 2).into_shape_with_order((rows, fn_)).unwrap() * 0.01;
+        let mut col = Array2::zeros((0, 0));
+        im2col_channels_last_into(nhwc.view(), &g, &mut col).unwrap();
+        let (mut dw, mut db, mut dcol) = (Array2::zeros(w_col.dim()), Array1::zeros(0), Array2::zeros((0, 0)));
+        conv_backward_rows(&col, &w_col, &dout, &mut dw, &mut db, Some(&mut dcol));
+        let (mut dw2, mut db2, mut dcol2) = (Array2::from_elem(w_col.dim(), 7.0), Array1::zeros(0), Array2::zeros((0, 0)));
+        conv_backward_direct(nhwc.as_slice().unwrap(), &g, &w_col, &dout, &mut dw2, &mut db2, Some(&mut dcol2));
+        prop_assert!(arrays_close(&dw2, &dw, Tol::abs(1e-10)), "dW {:?}\n{:?}", dw2, dw);
+        prop_assert!(arrays_close(&db2, &db, Tol::abs(1e-10)), "db {:?}\n{:?}", db2, db);
+        prop_assert!(arrays_close(&dcol2, &dcol, Tol::abs(1e-12)));
+
+        let mut dx = Array4::zeros((n, h, w, c));
+        col2im_channels_last_into(dcol.view(), &g, dx.view_mut()).unwrap();
+        let mut dx2 = vec![f64::NAN; n * h * w * c];
+        conv_input_grad_direct_into(&dout, &g, &w_col, &mut dx2);
+        let dx2 = Array4::from_shape_vec((n, h, w, c), dx2).unwrap();
+        prop_assert!(arrays_close(&dx2, &dx, Tol::abs(1e-10)), "dx {:?}\n{:?}", dx2, dx);
     }
 }
 

@@ -237,10 +237,11 @@ fn the_tutorials_step_on_two_cores_or_one() {
 
 /// A CNN step (Conv2D, BatchNormalization on images, max and average pooling, Flatten, Dense)
 /// allocates only matrixmultiply's packing buffers: none for the first Conv2D (a 3x3 window
-/// over one channel goes through ch07's `direct` kernels, and its `dx` is skipped), 3 for the
-/// second (3x3 over 4 channels, 36 taps: im2col and products), 3 for the Dense layer. The
-/// images are small enough that no product is split over two cores; the count would be the
-/// same if one were (see above).
+/// over one channel goes through ch07's thin `direct` kernels, and its `dx` is skipped), 3 for
+/// the second (3x3 over 4 channels with "same" padding: im2col and products), none for the
+/// third (the same window without padding: ch07's wide `direct` kernels, `dx` included), 3 for
+/// the Dense layer. The images are small enough that no product is split over two cores; the
+/// count would be the same if one were (see above).
 #[test]
 fn cnn_step_allocates_only_packing_buffers() {
     use keras_lite::layers::{AveragePooling2D, Conv2D, MaxPooling2D};
@@ -257,6 +258,7 @@ fn cnn_step_allocates_only_packing_buffers() {
             .into(),
         BatchNormalization::new().into(),
         MaxPooling2D::new(2).into(),
+        Conv2D::new(4, 3).activation("relu").padding("same").into(),
         Conv2D::new(4, 3).activation("relu").into(),
         AveragePooling2D::new(2).padding("same").into(),
         Dropout::new(0.1).into(),

@@ -16,11 +16,14 @@
 //!            dx   = col2im(dcol)                       ch07 col2im_channels_last_into
 //! ```
 //!
-//! A thin window (at most ch07's `DIRECT_MAX_TAPS` = 32 values, KH*KW*C: the first layer of
-//! an image network, 3x3 over one channel, is 9) skips `im2col`: ch07's `direct` kernels
-//! compute `z` and `dW_col`, `db` from the definition on `x` itself, which the layer then
-//! keeps instead of `col` (the same numbers up to rounding; the product of a 9-column `col`
-//! spends its time packing and runs at a fifth of the speed of the second layer's).
+//! Most layers skip `im2col`: ch07's `direct` kernels compute `z`, `dW_col`, `db` (and `dx`)
+//! from the definition on `x` itself, which the layer then keeps instead of `col` (the same
+//! numbers up to rounding). That is ch07's `use_direct`: a thin window (at most
+//! `DIRECT_MAX_TAPS` = 32 values, KH*KW*C: 3x3 over one channel is 9, whose 9-column product
+//! spends its time packing), or any window without padding (3x3 over 32 channels: blocks of
+//! outputs by filters held in registers, with no `col` to write and no packing). "same"
+//! padding keeps `im2col` and the products above. For a wide window `dx` comes straight from
+//! `dz`, without `dcol` and `col2im`.
 //!
 //! A batch is stored as rows `(N, H * W * C)`; the `(N*OH*OW, filters)` rows of `z` are the
 //! same memory as the next layer's `(N, OH * OW * filters)` rows, so nothing is transposed or
@@ -42,7 +45,10 @@ use crate::summary::shape_with_batch;
 use ch03_activations::keras::Activation as ActivationFn;
 use ch05_backprop::{Mode, ParamMut, ensure_shape};
 use ch07_cnn::convolution::{conv_backward_rows, conv_forward_rows};
-use ch07_cnn::direct::{conv_backward_direct, conv_forward_direct_into, use_direct};
+use ch07_cnn::direct::{
+    DIRECT_MAX_TAPS, conv_backward_direct, conv_forward_direct_into, conv_input_grad_direct_into,
+    use_direct,
+};
 use ch07_cnn::im2col::{Conv2dGeometry, col2im_channels_last_into, im2col_channels_last_into};
 use ndarray::{Array1, Array2, ArrayD, ArrayRef2, Axis, Ix4};
 use rand::rngs::StdRng;
@@ -629,7 +635,10 @@ impl Conv2D {
             }
             view_as(&s.dz, (rows, filters))
         };
-        let dcol = s.needs_input_grad.then_some(&mut s.dcol);
+        // A wide window's dx comes straight from dz (no dcol, no col2im); a thin one's
+        // through dcol, a product of only KH*KW*C columns.
+        let wide = s.direct && s.w_col.nrows() > DIRECT_MAX_TAPS;
+        let dcol = (s.needs_input_grad && !wide).then_some(&mut s.dcol);
         if s.direct {
             let x = s.x.as_slice().expect("a kept buffer is contiguous");
             conv_backward_direct(x, &g, &s.w_col, &dz, &mut s.dw_col, &mut s.db, dcol);
@@ -639,8 +648,13 @@ impl Conv2D {
         if s.needs_input_grad {
             let (h, w, c) = s.input;
             ensure_shape(&mut s.dx, (n, h * w * c));
-            col2im_channels_last_into(s.dcol.view(), &g, nhwc_mut(&mut s.dx, s.input))
-                .expect("the geometry was checked");
+            if wide {
+                let dx = s.dx.as_slice_mut().expect("a kept buffer is contiguous");
+                conv_input_grad_direct_into(&dz, &g, &s.w_col, dx);
+            } else {
+                col2im_channels_last_into(s.dcol.view(), &g, nhwc_mut(&mut s.dx, s.input))
+                    .expect("the geometry was checked");
+            }
         }
         &s.dx
     }
