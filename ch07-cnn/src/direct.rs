@@ -75,6 +75,23 @@ pub fn conv_forward_direct_into<A: Float>(
     b: &ArrayRef1<A>,
     out: &mut Array2<A>,
 ) {
+    conv_forward_direct_map_into(x, g, w_col, b, |v| v, out);
+}
+
+/// `out = f(conv(x) + b)`: [`conv_forward_direct_into`] with `f` applied to each output as it
+/// is stored, an activation fused into the convolution (keras-lite passes ch03's
+/// `relu_scalar` for `Conv2D(activation="relu")`, saving a pass over the output).
+///
+/// # Panics
+/// As [`conv_forward_direct_into`].
+pub fn conv_forward_direct_map_into<A: Float, F: Fn(A) -> A + Copy + Send + Sync>(
+    x: &[A],
+    g: &Conv2dGeometry,
+    w_col: &ArrayRef2<A>,
+    b: &ArrayRef1<A>,
+    f: F,
+    out: &mut Array2<A>,
+) {
     let filters = w_col.ncols();
     if w_col.nrows() > DIRECT_MAX_TAPS {
         check_wide(g, w_col, x.len(), "conv_forward_direct_into");
@@ -95,11 +112,11 @@ pub fn conv_forward_direct_into<A: Float>(
             let (x0, x1) = x.split_at(half * image);
             let (o0, o1) = out.split_at_mut(half * per_image * filters);
             join(
-                || forward_wide(x0, o0, g, w_col, b),
-                || forward_wide(x1, o1, g, w_col, b),
+                || forward_wide(x0, o0, g, w_col, b, f),
+                || forward_wide(x1, o1, g, w_col, b, f),
             );
         } else {
-            forward_wide(x, out, g, w_col, b);
+            forward_wide(x, out, g, w_col, b, f);
         }
         return;
     }
@@ -121,11 +138,11 @@ pub fn conv_forward_direct_into<A: Float>(
         let (x0, x1) = x.split_at(half * image);
         let (o0, o1) = out.split_at_mut(half * per_image * filters);
         join(
-            || forward(x0, o0, g, &taps, w_col, b),
-            || forward(x1, o1, g, &taps, w_col, b),
+            || forward(x0, o0, g, &taps, w_col, b, f),
+            || forward(x1, o1, g, &taps, w_col, b, f),
         );
     } else {
-        forward(x, out, g, &taps, w_col, b);
+        forward(x, out, g, &taps, w_col, b, f);
     }
 }
 
@@ -403,47 +420,49 @@ fn store<A: Float>(row: &mut [A], f0: usize, len: usize, acc: &[A; LANES]) {
     }
 }
 
-fn forward<A: Float>(
+fn forward<A: Float, F: Fn(A) -> A + Copy>(
     x: &[A],
     out: &mut [A],
     g: &Conv2dGeometry,
     taps: &Taps,
     w_col: &ArrayRef2<A>,
     b: &ArrayRef1<A>,
+    f: F,
 ) {
     #[cfg(target_arch = "x86_64")]
     if is_x86_feature_detected!("fma") {
         if is_x86_feature_detected!("avx512f") {
             // SAFETY: this CPU has AVX-512F and FMA (checked just above).
-            return unsafe { forward_avx512(x, out, g, taps, w_col, b) };
+            return unsafe { forward_avx512(x, out, g, taps, w_col, b, f) };
         }
         if is_x86_feature_detected!("avx2") {
             // SAFETY: this CPU has AVX2 and FMA (checked just above).
-            return unsafe { forward_avx2(x, out, g, taps, w_col, b) };
+            return unsafe { forward_avx2(x, out, g, taps, w_col, b, f) };
         }
     }
-    forward_kernel::<A, false>(x, out, g, taps, w_col, b);
+    forward_kernel::<A, F, false>(x, out, g, taps, w_col, b, f);
 }
 
-fn forward_wide<A: Float>(
+fn forward_wide<A: Float, F: Fn(A) -> A + Copy>(
     x: &[A],
     out: &mut [A],
     g: &Conv2dGeometry,
     w_col: &ArrayRef2<A>,
     b: &ArrayRef1<A>,
+    f: F,
 ) {
     #[cfg(target_arch = "x86_64")]
     if is_x86_feature_detected!("fma") {
         if is_x86_feature_detected!("avx512f") {
             // SAFETY: this CPU has AVX-512F and FMA (checked just above).
-            return unsafe { forward_wide_avx512(x, out, g, w_col, b) };
+            return unsafe { forward_wide_avx512(x, out, g, w_col, b, f) };
         }
         if is_x86_feature_detected!("avx2") {
             // SAFETY: this CPU has AVX2 and FMA (checked just above).
-            return unsafe { forward_wide_avx2(x, out, g, w_col, b) };
+            return unsafe { forward_wide_avx2(x, out, g, w_col, b, f) };
         }
     }
-    wide::forward_kernel::<A, 4, 1, 512, false>(x, out, g, w_col, b);
+    wide::forward_kernel::<A, F, 4, 1, 512, false>(x, out, g, w_col, b, f);
 }
 
 fn weight_grad<A: Float>(
@@ -523,52 +542,56 @@ fn input_grad_avx2<A: Float>(d: &[A], g: &Conv2dGeometry, w_col: &ArrayRef2<A>, 
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx2,fma")]
-fn forward_wide_avx512<A: Float>(
+fn forward_wide_avx512<A: Float, F: Fn(A) -> A + Copy>(
     x: &[A],
     out: &mut [A],
     g: &Conv2dGeometry,
     w_col: &ArrayRef2<A>,
     b: &ArrayRef1<A>,
+    f: F,
 ) {
-    wide::forward_kernel::<A, 6, 4, 288, true>(x, out, g, w_col, b);
+    wide::forward_kernel::<A, F, 6, 4, 288, true>(x, out, g, w_col, b, f);
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
-fn forward_wide_avx2<A: Float>(
+fn forward_wide_avx2<A: Float, F: Fn(A) -> A + Copy>(
     x: &[A],
     out: &mut [A],
     g: &Conv2dGeometry,
     w_col: &ArrayRef2<A>,
     b: &ArrayRef1<A>,
+    f: F,
 ) {
-    wide::forward_kernel::<A, 3, 2, 256, true>(x, out, g, w_col, b);
+    wide::forward_kernel::<A, F, 3, 2, 256, true>(x, out, g, w_col, b, f);
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx2,fma")]
-fn forward_avx512<A: Float>(
+fn forward_avx512<A: Float, F: Fn(A) -> A + Copy>(
     x: &[A],
     out: &mut [A],
     g: &Conv2dGeometry,
     taps: &Taps,
     w_col: &ArrayRef2<A>,
     b: &ArrayRef1<A>,
+    f: F,
 ) {
-    forward_kernel::<A, true>(x, out, g, taps, w_col, b);
+    forward_kernel::<A, F, true>(x, out, g, taps, w_col, b, f);
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
-fn forward_avx2<A: Float>(
+fn forward_avx2<A: Float, F: Fn(A) -> A + Copy>(
     x: &[A],
     out: &mut [A],
     g: &Conv2dGeometry,
     taps: &Taps,
     w_col: &ArrayRef2<A>,
     b: &ArrayRef1<A>,
+    f: F,
 ) {
-    forward_kernel::<A, true>(x, out, g, taps, w_col, b);
+    forward_kernel::<A, F, true>(x, out, g, taps, w_col, b, f);
 }
 
 /// Filters handled per pass over the images: 4 accumulators of [`LANES`].
@@ -584,13 +607,14 @@ const PIXELS: usize = 4;
 
 /// The forward on whole images: `x` holds some images, `out` their output rows.
 #[inline(always)]
-fn forward_kernel<A: Float, const FUSED: bool>(
+fn forward_kernel<A: Float, F: Fn(A) -> A + Copy, const FUSED: bool>(
     x: &[A],
     out: &mut [A],
     g: &Conv2dGeometry,
     taps: &Taps,
     w_col: &ArrayRef2<A>,
     b: &ArrayRef1<A>,
+    f: F,
 ) {
     let (k, filters) = (taps.k, w_col.ncols());
     let image = g.h() * g.w() * g.c();
@@ -641,7 +665,7 @@ fn forward_kernel<A: Float, const FUSED: bool>(
                             let f0 = group + ch * LANES;
                             let len = (filters - f0).min(LANES);
                             for (q, acc) in acc.iter().enumerate() {
-                                store(&mut orows[q * filters..], f0, len, acc);
+                                store(&mut orows[q * filters..], f0, len, &acc.map(f));
                             }
                         }
                         ow += PIXELS;
@@ -661,7 +685,7 @@ fn forward_kernel<A: Float, const FUSED: bool>(
                             }
                         }
                         let f0 = group + ch * LANES;
-                        store(orow, f0, (filters - f0).min(LANES), &acc);
+                        store(orow, f0, (filters - f0).min(LANES), &acc.map(f));
                     }
                     ow += 1;
                 }

@@ -23,6 +23,7 @@ fn tap(g: &Conv2dGeometry, t: usize) -> (usize, usize, usize) {
 #[inline(always)]
 pub(super) fn forward_kernel<
     A: Float,
+    F: Fn(A) -> A + Copy,
     const P: usize,
     const CHUNKS: usize,
     const SLAB: usize,
@@ -33,6 +34,7 @@ pub(super) fn forward_kernel<
     g: &Conv2dGeometry,
     w_col: &ArrayRef2<A>,
     b: &ArrayRef1<A>,
+    f: F,
 ) {
     let (k, filters) = w_col.dim();
     let image = g.h() * g.w() * g.c();
@@ -65,6 +67,9 @@ pub(super) fn forward_kernel<
                 cell[t] = (fy, fx);
             }
             let (w, off) = (&w.0, &off[..tn]);
+            // `f` on the last pass only: the earlier ones store partial sums.
+            let last_pass = t0 + tn == k;
+            let finish = |acc: &[A; LANES]| if last_pass { acc.map(f) } else { *acc };
             let max_off = off.iter().max().copied().unwrap_or(0);
             for (xi, oi) in x
                 .chunks_exact(image)
@@ -111,7 +116,7 @@ pub(super) fn forward_kernel<
                             for (ch, acc) in acc.iter().enumerate() {
                                 let f0 = group + ch * LANES;
                                 if f0 < filters {
-                                    store(row, f0, (filters - f0).min(LANES), acc);
+                                    store(row, f0, (filters - f0).min(LANES), &finish(acc));
                                 }
                             }
                         }
@@ -146,7 +151,7 @@ pub(super) fn forward_kernel<
                     for (ch, acc) in acc.iter().enumerate() {
                         let f0 = group + ch * LANES;
                         if f0 < filters {
-                            store(row, f0, (filters - f0).min(LANES), acc);
+                            store(row, f0, (filters - f0).min(LANES), &finish(acc));
                         }
                     }
                     p += 1;

@@ -11,6 +11,7 @@
 //! forward:   col  = im2col(x)                    (N*OH*OW, KH*KW*C)   ch07 im2col_channels_last_into
 //!            z    = col W_col + b                (N*OH*OW, filters)  ch07 conv_forward_rows
 //!            y    = f(z)                                             ch03 forward_into
+//!                   (a plain ReLU on the direct path: stored as y = relu(z) by ch07's kernel)
 //! backward:  dz   = f'(z) * dy                                       ch03 backward_into
 //!            dW_col = col^T dz, db = sum dz, dcol = dz W_col^T       ch07 conv_backward_rows
 //!            dx   = col2im(dcol)                       ch07 col2im_channels_last_into
@@ -43,11 +44,12 @@ use crate::layers::rows::{nhwc, nhwc_mut, reshaped, view_as};
 use crate::regularizers::{Regularizer, RegularizerSpec};
 use crate::summary::shape_with_batch;
 use ch03_activations::keras::Activation as ActivationFn;
+use ch03_activations::relu::relu_scalar;
 use ch05_backprop::{Mode, ParamMut, ensure_shape};
 use ch07_cnn::convolution::{conv_backward_rows, conv_forward_rows};
 use ch07_cnn::direct::{
-    DIRECT_MAX_TAPS, conv_backward_direct, conv_forward_direct_into, conv_input_grad_direct_into,
-    use_direct,
+    DIRECT_MAX_TAPS, conv_backward_direct, conv_forward_direct_into, conv_forward_direct_map_into,
+    conv_input_grad_direct_into, use_direct,
 };
 use ch07_cnn::im2col::{Conv2dGeometry, col2im_channels_last_into, im2col_channels_last_into};
 use ndarray::{Array1, Array2, ArrayD, ArrayRef2, Axis, Ix4};
@@ -236,6 +238,16 @@ pub(crate) struct ConvState {
     dz: Array2<f32>,
     dcol: Array2<f32>,
     dx: Array2<f32>,
+}
+
+/// Keras' plain `"relu"` (no slope, cap or threshold), which ch07's direct kernels apply as
+/// they store each output (ch03's `relu_scalar`).
+fn plain_relu(f: ActivationFn) -> bool {
+    f == ActivationFn::Relu {
+        alpha: 0.0,
+        max_value: None,
+        threshold: 0.0,
+    }
 }
 
 /// Where to cut an elementwise pass over `rows` rows (`values` values in all) so that its two
@@ -563,6 +575,14 @@ impl Conv2D {
             let x = x.as_standard_layout();
             let x = x.as_slice().expect("standard layout");
             let (w_col, b) = (&s.w_col, &s.b);
+            if plain_relu(s.f) {
+                // ReLU applied as each output is stored: `y` only, no `z` (ReLU's backward
+                // reads `z > 0`, which is `y > 0`).
+                reshaped(&mut s.y, keep, (rows, filters), |y| {
+                    conv_forward_direct_map_into(x, &g, w_col, b, relu_scalar, y)
+                });
+                return &s.y;
+            }
             reshaped(&mut s.z, keep, (rows, filters), |z| {
                 conv_forward_direct_into(x, &g, w_col, b, z)
             });
@@ -615,9 +635,15 @@ impl Conv2D {
                 s.dz.view_mut()
                     .into_shape_with_order((rows, filters))
                     .expect("a kept buffer is contiguous");
+            // (A ReLU fused into the direct forward kept `y` only: `z > 0` is `y > 0`.)
+            let z = if s.direct && plain_relu(s.f) {
+                &s.y
+            } else {
+                &s.z
+            };
             let (f, z, y) = (
                 s.f,
-                view_as(&s.z, (rows, filters)),
+                view_as(z, (rows, filters)),
                 view_as(&s.y, (rows, filters)),
             );
             match halves(rows, rows * filters) {
