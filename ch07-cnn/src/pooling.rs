@@ -234,6 +234,32 @@ fn batch_halves(
 /// 4x slower): the maxima first, then the FIRST cell holding each maximum.
 fn max_pool_channels_last<A: Float>(
     g: &Conv2dGeometry,
+    xs: (&[A], [usize; 4]),
+    os: (&mut [A], [usize; 4]),
+    arg: (&mut [u32], [usize; 4]),
+) {
+    #[cfg(target_arch = "x86_64")]
+    if is_x86_feature_detected!("avx512f") {
+        // SAFETY: this CPU has AVX-512F (checked just above).
+        return unsafe { max_pool_channels_last_avx512(g, xs, os, arg) };
+    }
+    max_pool_channels_last_kernel(g, xs, os, arg);
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx2,fma")]
+fn max_pool_channels_last_avx512<A: Float>(
+    g: &Conv2dGeometry,
+    xs: (&[A], [usize; 4]),
+    os: (&mut [A], [usize; 4]),
+    arg: (&mut [u32], [usize; 4]),
+) {
+    max_pool_channels_last_kernel(g, xs, os, arg);
+}
+
+#[inline(always)]
+fn max_pool_channels_last_kernel<A: Float>(
+    g: &Conv2dGeometry,
     (xs, sx): (&[A], [usize; 4]),
     (os, so): (&mut [A], [usize; 4]),
     (arg, sa): (&mut [u32], [usize; 4]),
@@ -248,37 +274,38 @@ fn max_pool_channels_last<A: Float>(
             (&xs[xb..xb + c], (fy * pw + fx) as u32)
         };
         let (o, a) = (&mut os[ob..ob + c], &mut arg[ab..ab + c]);
+        const LANES: usize = 16;
         let (first, k0) = cell(ylo, xlo);
-        o.copy_from_slice(first);
-        for fy in ylo..yhi {
-            for fx in xlo..xhi {
-                for (o, &v) in o.iter_mut().zip(cell(fy, fx).0) {
-                    *o = if v > *o { v } else { *o };
-                }
-            }
-        }
-        // The first cell holding the maximum is a running minimum of "index if it holds the
-        // maximum, else NONE": a float compare that picks between two u32s, which vectorizes
-        // (so does the last loop, all u32; converting a float index back was a scalar loop).
-        const CHUNK: usize = 64;
-        const NONE: u32 = u32::MAX;
-        for c0 in (0..c).step_by(CHUNK) {
-            let len = CHUNK.min(c - c0);
-            let mut first = [NONE; CHUNK];
-            let (first, maxima) = (&mut first[..len], &o[c0..c0 + len]);
+        let mut c0 = 0;
+        while c0 + LANES <= c {
+            let mut m: [A; LANES] = first[c0..c0 + LANES].try_into().expect("LANES values");
+            let mut k = [k0; LANES];
             for fy in ylo..yhi {
                 for fx in xlo..xhi {
-                    let (x, k) = cell(fy, fx);
-                    for ((f, &m), &v) in first.iter_mut().zip(maxima).zip(&x[c0..c0 + len]) {
-                        let candidate = if v == m { k } else { NONE };
-                        *f = (*f).min(candidate);
+                    let (x, kk) = cell(fy, fx);
+                    let v: &[A; LANES] = x[c0..c0 + LANES].try_into().expect("LANES values");
+                    for j in 0..LANES {
+                        let larger = v[j] > m[j];
+                        m[j] = if larger { v[j] } else { m[j] };
+                        k[j] = if larger { kk } else { k[j] };
                     }
                 }
             }
-            for (a, &f) in a[c0..c0 + len].iter_mut().zip(first.iter()) {
-                // NONE only when the maximum is a NaN (from the first cell): keep that cell
-                *a = if f == NONE { k0 } else { f };
+            o[c0..c0 + LANES].copy_from_slice(&m);
+            a[c0..c0 + LANES].copy_from_slice(&k);
+            c0 += LANES;
+        }
+        for ci in c0..c {
+            let (mut m, mut k) = (first[ci], k0);
+            for fy in ylo..yhi {
+                for fx in xlo..xhi {
+                    let (x, kk) = cell(fy, fx);
+                    if x[ci] > m {
+                        (m, k) = (x[ci], kk);
+                    }
+                }
             }
+            (o[ci], a[ci]) = (m, k);
         }
     });
 }

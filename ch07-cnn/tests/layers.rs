@@ -314,7 +314,7 @@ proptest! {
     /// The pooling kernels give the same numbers on channels-last memory.
     #[test]
     fn pooling_kernels_agree_on_nhwc_views(
-        (n, c, h, w) in (1usize..3, 1usize..5, 2usize..7, 2usize..7),
+        (n, c, h, w) in (1usize..3, prop_oneof![1usize..5, 14usize..40], 2usize..7, 2usize..7),
         (ph, pw, sh, sw) in (1usize..4, 1usize..4, 1usize..3, 1usize..3),
         seed in 0u64..1000,
     ) {
@@ -375,10 +375,10 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(100))]
 
     /// Many ties (values 0, 1, 2): the channels-last kernel picks the same first maximum as
-    /// the plane-by-plane one.
+    /// the plane-by-plane one (with 14-39 channels too: its 16-channel blocks and their tails).
     #[test]
     fn max_pooling_tie_rule_is_the_same_on_every_layout(
-        (n, c, h, w) in (1usize..3, 1usize..6, 2usize..7, 2usize..7),
+        (n, c, h, w) in (1usize..3, prop_oneof![1usize..6, 14usize..40], 2usize..7, 2usize..7),
         (ph, pw, s) in (1usize..4, 1usize..4, 1usize..3),
         seed in 0u64..1000,
     ) {
@@ -401,6 +401,46 @@ proptest! {
             let at = |q: usize| x[[ni, ci, i * s + q / pw, j * s + q % pw]];
             prop_assert_eq!(at(k), m);
             prop_assert!((0..k).all(|q| at(q) < m));
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// NaNs among ties (values 0, 1, 2, NaN): a NaN in a window's first cell is its maximum
+    /// (with that cell's index), a later NaN never wins, on every layout alike (bit for bit).
+    #[test]
+    fn max_pooling_nan_rule_is_the_same_on_every_layout(
+        (n, c, h, w) in (1usize..3, prop_oneof![1usize..6, 14usize..40], 2usize..7, 2usize..7),
+        (ph, pw, s) in (1usize..4, 1usize..4, 1usize..3),
+        seed in 0u64..1000,
+    ) {
+        prop_assume!(ph <= h && pw <= w);
+        let x = distinct((n, c, h, w), seed)
+            .mapv(|v| match (v / 0.3).round().abs() % 4.0 { 3.0 => f64::NAN, v => v });
+        let g = Conv2dGeometry::new((n, c, h, w), (ph, pw), (s, s), Padding::default()).unwrap();
+        let oshape = (n, c, g.out_h(), g.out_w());
+        let (mut out1, mut arg1) = (Array4::zeros(oshape), Array4::zeros((0, 0, 0, 0)));
+        max_pool_forward_into(x.view(), &g, out1.view_mut(), &mut arg1).unwrap();
+        let nhwc = x.view().permuted_axes([0, 2, 3, 1]).as_standard_layout().into_owned();
+        let mut out2 = Array4::zeros((n, g.out_h(), g.out_w(), c));
+        let mut arg2 = Array4::zeros((0, 0, 0, 0));
+        let xv = nhwc.view().permuted_axes([0, 3, 1, 2]);
+        max_pool_forward_into(xv, &g, out2.view_mut().permuted_axes([0, 3, 1, 2]), &mut arg2).unwrap();
+        let bits = |a: ndarray::ArrayView4<f64>| a.mapv(f64::to_bits);
+        prop_assert_eq!(bits(out2.view().permuted_axes([0, 3, 1, 2])), bits(out1.view()));
+        prop_assert_eq!(&arg1, &arg2);
+        for ((ni, ci, i, j), &k) in arg1.indexed_iter() {
+            let at = |q: usize| x[[ni, ci, i * s + q / pw, j * s + q % pw]];
+            let m = out1[[ni, ci, i, j]];
+            if at(0).is_nan() {
+                prop_assert!(k == 0 && m.is_nan());
+            } else {
+                let numbers = (0..ph * pw).map(at).filter(|v| !v.is_nan());
+                prop_assert_eq!(m, numbers.fold(f64::NEG_INFINITY, f64::max));
+                prop_assert_eq!(at(k as usize), m);
+            }
         }
     }
 }
