@@ -584,8 +584,16 @@ impl Conv2D {
         let keep = (n, g.out_h() * g.out_w() * filters);
         if s.direct {
             if mode == Mode::Train {
+                // Kept for backward; copied on both cores (conv2 of the CNN example: 700 KB).
                 ensure_shape(&mut s.x, x.dim());
-                s.x.assign(x);
+                match halves(n, x.len()) {
+                    Some(mid) => {
+                        let (x0, x1) = x.view().split_at(Axis(0), mid);
+                        let (mut k0, mut k1) = s.x.view_mut().split_at(Axis(0), mid);
+                        join(|| k0.assign(&x0), || k1.assign(&x1));
+                    }
+                    None => s.x.assign(x),
+                }
             }
             let x = x.as_standard_layout();
             let x = x.as_slice().expect("standard layout");
