@@ -179,6 +179,12 @@ fn direct(c: &mut Criterion) {
             b.iter(|| conv_forward_direct_into(black_box(x), &g, &w_col, &bias, &mut out))
         });
         assert!(use_direct(&g));
+        // `dout` on a 64-byte boundary, as keras-lite's Conv2D keeps its `dz`.
+        let mut buf = vec![0.0f32; m * cout + 16];
+        let at = buf.as_ptr().align_offset(64);
+        buf[at..at + m * cout].copy_from_slice(dout.as_slice().expect("row-major"));
+        let dout = ndarray::ArrayView2::from_shape((m, cout), &buf[at..at + m * cout])
+            .expect("m * cout values");
         group.bench_function(BenchmarkId::new("backward", name), |b| {
             b.iter(|| conv_backward_direct(black_box(x), &g, &w_col, &dout, &mut dw, &mut db, None))
         });

@@ -1,34 +1,47 @@
-//! Convolution by its definition (7.2.3), for thin windows: no `im2col`, no matrix product.
+//! Convolution by its definition (7.2.3): no `im2col`, no matrix product.
 //!
-//! `im2col` (7.4.3) pays when a row of `col` is long: a 3x3 window over 32 channels is 288
-//! values, and one matrix product then runs near the machine's peak. Over ONE channel (the
-//! first layer of an image network) a row is 9 values; the product then spends most of its time
-//! copying `col` into its packed panels and reading and writing the output tile for 9
-//! multiply-adds per element (under 40 GFLOP/s against over 200 for the second layer of
-//! keras-lite's CNN example). Here each output is computed straight from the definition, on
-//! channels-last memory (N, H, W, C), with Keras' kernel order (fy, fx, c) for the taps:
+//! The book's `im2col` (7.4.3) turns a convolution into one matrix product. That product
+//! first copies `col` into its packed panels, and over ONE channel (the first layer of an
+//! image network) a row of `col` is 9 values: the product then spends most of its time
+//! copying and runs under 40 GFLOP/s. Even for a 3x3 window over 32 channels (288 values),
+//! writing `col`, packing it, and for backward writing `dcol` and adding it back with
+//! `col2im` cost a third of the convolution's time in keras-lite's CNN example. Here each
+//! output is computed straight from the definition, on channels-last memory (N, H, W, C),
+//! with Keras' kernel order (fy, fx, c) for the taps:
 //!
 //! ```text
 //! out[n, oh, ow, f] = b[f] + sum over taps t = (fy, fx, c) of
 //!                            x[n, oh*sh + fy - pad_top, ow*sw + fx - pad_left, c] * W_col[t, f]
 //! dW_col[t, f]      = sum over (n, oh, ow) of x[n, oh*sh + fy - pad_top, ...] * dout[n, oh, ow, f]
 //! db[f]             = sum over (n, oh, ow) of dout[n, oh, ow, f]
+//! dx[n, y, x, c]    = sum over the outputs whose window covers (y, x), of dout[n, oh, ow, :] W_col[t, :]
 //! ```
 //!
 //! which is exactly [`im2col_channels_last_into`](crate::im2col::im2col_channels_last_into)
 //! followed by [`conv_forward_rows`](crate::convolution::conv_forward_rows) /
-//! [`conv_backward_rows`](crate::convolution::conv_backward_rows), with the row of `col` read
-//! from the input where it lies instead of copied (input cells in the padding count as 0).
-//! `W_col` is the same (KH*KW*C, FN) matrix, Keras' kernel reshaped. Only the order in which
-//! each sum is added up differs, so results agree to rounding (the tests check it).
+//! [`conv_backward_rows`](crate::convolution::conv_backward_rows) (and `col2im` of its
+//! `dcol`), with the row of `col` read from the input where it lies instead of copied (input
+//! cells in the padding count as 0). `W_col` is the same (KH*KW*C, FN) matrix, Keras' kernel
+//! reshaped. Only the order in which each sum is added up differs, so results agree to
+//! rounding (the tests check it).
 //!
-//! How it is made fast, briefly: 16 filters at a time are kept in one accumulator array that
-//! the compiler holds in vector registers; the window's taps are found through a table of
-//! offsets from the window's first cell; the loops are compiled a second time for AVX2+FMA
-//! and AVX-512 and picked at run time (as ch06's Adam is). Both directions split the batch's
-//! images in two halves over both cores (`speed`'s `join`); backward sums each half's part
-//! of `dW_col` and `db` and then adds the two parts, in that order on one core or two, so
-//! the numbers never depend on the threads.
+//! How it is made fast, briefly: a block of outputs by filters is summed in accumulator
+//! arrays that the compiler holds in vector registers (16 f32 filters per AVX-512 register);
+//! the loops are compiled a second time for AVX2+FMA and AVX-512 and picked at run time (as
+//! ch06's Adam is). Two shapes of window:
+//! - **thin** (at most [`DIRECT_MAX_TAPS`] taps): 4 neighbouring outputs by 16 filters
+//!   forward; backward, the taps in passes of 9, each by 32 filters. The window's taps are
+//!   found through a table of offsets from its first cell.
+//! - **wide** (the `wide` module): forward 6 outputs by 64 filters over every tap, with the
+//!   kernel's taps copied to aligned memory; `dW_col` 5 taps by 64 filters over every output;
+//!   `dx` ([`conv_input_grad_direct_into`]) 12 outputs by 32 channels of a window cell over
+//!   the filters, added onto `dx` where the cell lies.
+//!
+//! Forward and `dx` split the batch's images in two halves over both cores (`speed`'s
+//! `join`). The thin `dW_col` sums each half's part and then adds the two parts; the wide one
+//! splits the taps, each core summing over every output. Either way the order of additions
+//! is the same on one core or two, so the numbers never depend on the threads. An activation
+//! can be applied as each output is stored ([`conv_forward_direct_map_into`]).
 
 use crate::im2col::Conv2dGeometry;
 use ch03_activations::Float;
@@ -195,8 +208,8 @@ pub fn conv_backward_direct<A: Float>(
     let (image, per_image) = (g.h() * g.w() * g.c(), g.out_h() * g.out_w() * filters);
     let (x0, x1) = x.split_at(half * image);
     let (d0, d1) = d.split_at(half * per_image);
-    for f0 in (0..filters).step_by(LANES) {
-        let len = (filters - f0).min(LANES);
+    for f0 in (0..filters).step_by(PAIR * LANES) {
+        let len = [0, 1].map(|ch| filters.saturating_sub(f0 + ch * LANES).min(LANES));
         let part = |x, d| {
             Chunk {
                 x,
@@ -211,21 +224,26 @@ pub fn conv_backward_direct<A: Float>(
         };
         let (acc, bias) = if split {
             let ((mut acc, mut bias), (acc1, bias1)) = join(|| part(x0, d0), || part(x1, d1));
-            for (a, b) in acc.iter_mut().zip(&acc1) {
+            for (a, b) in acc.iter_mut().flatten().zip(acc1.iter().flatten()) {
                 add(a, b);
             }
-            add(&mut bias, &bias1);
+            for (a, b) in bias.iter_mut().zip(&bias1) {
+                add(a, b);
+            }
             (acc, bias)
         } else {
             part(x0, d0)
         };
-        for (t, acc) in acc.iter().take(taps.k).enumerate() {
-            dw_col
-                .slice_mut(s![t, f0..f0 + len])
-                .assign(&ArrayView1::from(&acc[..len]));
+        for (ch, &len) in len.iter().enumerate().filter(|&(_, &len)| len > 0) {
+            let f = f0 + ch * LANES;
+            for (t, acc) in acc.iter().take(taps.k).enumerate() {
+                dw_col
+                    .slice_mut(s![t, f..f + len])
+                    .assign(&ArrayView1::from(&acc[ch][..len]));
+            }
+            db.slice_mut(s![f..f + len])
+                .assign(&ArrayView1::from(&bias[ch][..len]));
         }
-        db.slice_mut(s![f0..f0 + len])
-            .assign(&ArrayView1::from(&bias[..len]));
     }
     if let Some(dcol) = dcol {
         ensure_shape(dcol, (rows, taps.k));
@@ -707,12 +725,17 @@ struct Chunk<'a, A> {
     taps: &'a Taps,
     filters: usize,
     f: usize,
-    len: usize,
+    /// Filters in each of the [`PAIR`] blocks of [`LANES`] (the last ones may be short or 0).
+    len: [usize; PAIR],
 }
+
+/// Blocks of [`LANES`] filters summed in one pass over the images: each tap's input value
+/// is read once for both.
+const PAIR: usize = 2;
 
 /// Per tap, the sum over positions of `x[tap] * dout` for the block's filters, and the sum
 /// of `dout` (the bias gradient); zero-padded to [`LANES`].
-type Sums<A> = ([[A; LANES]; DIRECT_MAX_TAPS], [A; LANES]);
+type Sums<A> = ([[[A; LANES]; PAIR]; DIRECT_MAX_TAPS], [[A; LANES]; PAIR]);
 
 impl<A: Float> Chunk<'_, A> {
     fn sums(&self) -> Sums<A> {
@@ -749,8 +772,8 @@ impl<A: Float> Chunk<'_, A> {
         let k = self.taps.k;
         let passes = k.div_ceil(TAPS_PER_PASS);
         let per_pass = k.div_ceil(passes);
-        let mut acc = [[A::zero(); LANES]; DIRECT_MAX_TAPS];
-        let mut bias = [A::zero(); LANES];
+        let mut acc = [[[A::zero(); LANES]; PAIR]; DIRECT_MAX_TAPS];
+        let mut bias = [[A::zero(); LANES]; PAIR];
         for t0 in (0..k).step_by(per_pass) {
             let out = &mut acc[t0..];
             match (k - t0).min(per_pass) {
@@ -774,13 +797,13 @@ impl<A: Float> Chunk<'_, A> {
     fn pass<const T: usize, const FUSED: bool>(
         &self,
         t0: usize,
-        out: &mut [[A; LANES]],
-        bias: &mut [A; LANES],
+        out: &mut [[[A; LANES]; PAIR]],
+        bias: &mut [[A; LANES]; PAIR],
     ) {
         let (g, taps) = (self.g, self.taps);
         let image = g.h() * g.w() * g.c();
-        let mut acc = [[A::zero(); LANES]; T];
-        let mut sum = [A::zero(); LANES];
+        let mut acc = [[[A::zero(); LANES]; PAIR]; T];
+        let mut sum = [[A::zero(); LANES]; PAIR];
         let mut offset = [0usize; T];
         offset.copy_from_slice(&taps.offset[t0..t0 + T]);
         for (xi, di) in self
@@ -792,8 +815,15 @@ impl<A: Float> Chunk<'_, A> {
             // the position's multiply-adds.
             let (mut oh, mut ow) = (0, 0);
             for drow in di.chunks_exact(self.filters) {
-                let d = lanes(drow, self.f, self.len);
-                add(&mut sum, &d);
+                let mut d = [[A::zero(); LANES]; PAIR];
+                for (ch, d) in d.iter_mut().enumerate() {
+                    if self.len[ch] > 0 {
+                        *d = lanes(drow, self.f + ch * LANES, self.len[ch]);
+                    }
+                }
+                for (sum, d) in sum.iter_mut().zip(&d) {
+                    add(sum, d);
+                }
                 let (y0, x0, first) = window(g, oh, ow);
                 ow += 1;
                 if ow == g.out_w() {
@@ -806,7 +836,9 @@ impl<A: Float> Chunk<'_, A> {
                     };
                     if let Some(at) = at {
                         let xv = xi[at];
-                        madd::<A, FUSED>(&mut acc[s], xv, &d);
+                        for ch in 0..PAIR {
+                            madd::<A, FUSED>(&mut acc[s][ch], xv, &d[ch]);
+                        }
                     }
                 }
             }

@@ -36,7 +36,7 @@
 //! |---|---|---|
 //! | 7.1 | the CNN's layers: Conv -> ReLU -> Pool | [`simple_conv_net`] (the whole network) |
 //! | 7.2.1-7.2.7 | convolution: padding, stride, output size, channels, batches | [`convolution`] ([`Convolution`]), [`im2col::Conv2dGeometry`] |
-//! | 7.2.3, 7.4.3 | the convolution computed from its definition when the window is thin (one channel, 3x3: im2col's 9-column product is slow) | [`direct`] |
+//! | 7.2.3, 7.4.3 | the convolution computed from its definition, without `im2col`: thin windows (one channel, 3x3: im2col's 9-column product is slow) and unpadded wide ones (keras-lite's fast path) | [`direct`] |
 //! | 7.3 | pooling | [`pooling`] ([`Pooling`], max as the book and average as Keras) |
 //! | 7.4.1-7.4.2 | 4-D arrays, `im2col` as the idea | [`im2col`] |
 //! | 7.4.3 | `im2col`/`col2im` (`common/util.py`) and the `Convolution` layer | [`im2col::im2col`], [`im2col::col2im`], [`Convolution`] |

@@ -1,8 +1,9 @@
-//! The same definition for windows with many channels (a 3x3 window over 32 channels is 288
-//! taps): blocks of [`PIXELS`] outputs by 32 filters, whose 24 accumulators fill most of
-//! AVX-512's 32 vector registers, with the kernel's taps copied once per pass to aligned
-//! memory. Each tap's input value of each output is read where it lies in `x` (no `im2col`,
-//! and no packing, which costs matrixmultiply a fifth of its time on these shapes).
+//! The direct convolution for windows with many channels (a 3x3 window over 32 channels is
+//! 288 taps): the block sizes are const parameters, picked per instruction set in `direct`
+//! (AVX-512: forward 6 outputs by 4 x 16 filters, 24 accumulators of the 32 vector
+//! registers). Each tap's input value is read where it lies in `x`: no `im2col`, and no
+//! packing, which took matrixmultiply a fifth of its time on these shapes. Outputs whose
+//! window reaches into the padding take a slower path of one output at a time.
 
 use super::{Aligned, LANES, add, lanes, madd, store, window};
 use crate::im2col::Conv2dGeometry;
