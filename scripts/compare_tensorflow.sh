@@ -198,10 +198,11 @@ for pair in $PAIRS; do
     fi
 
     # keras-lite's fastest epoch, from the end-of-epoch progress line "1875/1875 [===] - 2s 960us/step"
-    # (the time per step is rounded to a microsecond or a millisecond, so this is approximate).
+    # (the time per step is rounded to a microsecond or a millisecond, so this is approximate; a
+    # step of a few milliseconds, "3ms/step", is too coarse to tell and shows as "-").
     KL_BEST="$(tr '\r' '\n' <"$KL_LOG" |
         sed -nE 's#^ *([0-9]+)/([0-9]+) \[=+\] - [0-9]+s ([0-9]+)(us|ms)/step.*#\1 \2 \3 \4#p' |
-        awk '$1 == $2 { t = $2 * $3 * ($4 == "ms" ? 1e-3 : 1e-6); if (best == "" || t < best) best = t }
+        awk '$1 == $2 && ($4 == "us" || $3 >= 10) { t = $2 * $3 * ($4 == "ms" ? 1e-3 : 1e-6); if (best == "" || t < best) best = t }
              END { if (best != "") printf "~%.3f", best }')"
 
     KL_SPE="$(awk -v f="$KL_FIT" -v e="$KL_EPOCHS" 'BEGIN { printf "%.3f", f / e }')"

@@ -52,7 +52,8 @@ use speed::parallel::join;
 
 mod wide;
 
-/// The largest window (KH*KW*C taps) computed here; [`use_direct`] says when to.
+/// The largest thin window (KH*KW*C taps), computed by the thin kernels; wider ones go to the
+/// `wide` module. [`use_direct`] says when the direct path is the faster one.
 pub const DIRECT_MAX_TAPS: usize = 32;
 
 /// Filters per accumulator: 16 f32 lanes are one AVX-512 register (two AVX ones).
@@ -80,7 +81,7 @@ pub fn use_direct(g: &Conv2dGeometry) -> bool {
 /// Allocation-free once `out` has its shape.
 ///
 /// # Panics
-/// If the sizes do not fit `g`, or the window has more than [`DIRECT_MAX_TAPS`] taps.
+/// If the sizes do not fit `g`.
 pub fn conv_forward_direct_into<A: Float>(
     x: &[A],
     g: &Conv2dGeometry,
@@ -168,7 +169,7 @@ pub fn conv_forward_direct_map_into<A: Float, F: Fn(A) -> A + Copy + Send + Sync
 /// needed.
 ///
 /// # Panics
-/// If the sizes do not fit `g`, or the window has more than [`DIRECT_MAX_TAPS`] taps.
+/// If the sizes do not fit `g`.
 pub fn conv_backward_direct<A: Float>(
     x: &[A],
     g: &Conv2dGeometry,
