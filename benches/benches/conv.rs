@@ -11,6 +11,7 @@
 //! | `col2im` | `col2im_into` of the second convolution's `dcol` (the first layer needs no `dx`) into NHWC and NCHW, and `col2im_channels_last_into` | bytes of `col` read |
 //! | `conv_forward` | `conv_forward_rows`: `col W_col + b` | `2 m k n` flops |
 //! | `conv_backward` | `conv_backward_rows`: `dW_col = col^T dout`, `db`, and `dcol = dout W_col^T` (second layer) | `2 m k n` per product |
+//! | `conv_direct` | ch07's `direct` kernels as keras-lite's `Conv2D` runs them: `forward` and `backward` (dW, db) of both convolutions (thin for the first, wide for the second), and the second's `input_grad` (dx without `dcol`) | `2 m k n` flops |
 //! | `max_pool`, `avg_pool` | forward and backward of the 2x2 pools | bytes of the input read (forward) / `dx` written (backward) |
 //! | `cnn_step` | the whole model of `fashion_mnist_cnn` through keras-lite (Adam, sparse categorical cross-entropy, accuracy): `train_on_batch` of one batch of 32, and `fit` over 1600 samples (50 steps of 32, `verbose` 0) | `2 m k n` of the step's products (CNN_FLOPS_PER_SAMPLE per sample) |
 //!
