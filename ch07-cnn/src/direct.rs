@@ -369,9 +369,9 @@ impl Taps {
             c: [0; DIRECT_MAX_TAPS],
         };
         for t in 0..k {
-            let (fy, fx, ci) = (t / (fw * c), (t / c) % fw, t % c);
-            taps.offset[t] = (fy * g.w() + fx) * c + ci;
-            (taps.fy[t], taps.fx[t], taps.c[t]) = (fy, fx, ci);
+            let (offset, fy, fx) = tap(g, t);
+            taps.offset[t] = offset;
+            (taps.fy[t], taps.fx[t], taps.c[t]) = (fy, fx, t % c);
         }
         taps
     }
@@ -384,6 +384,15 @@ impl Taps {
         let inside = (0..g.h() as isize).contains(&y) && (0..g.w() as isize).contains(&x);
         inside.then(|| (y as usize * g.w() + x as usize) * g.c() + self.c[t])
     }
+}
+
+/// The offset of tap `t = (fy, fx, c)` from its window's first cell in row-major (H, W, C)
+/// memory, and the tap's (fy, fx).
+#[inline(always)]
+fn tap(g: &Conv2dGeometry, t: usize) -> (usize, usize, usize) {
+    let (c, fw) = (g.c(), g.filter_w());
+    let (fy, fx, ci) = (t / (fw * c), (t / c) % fw, t % c);
+    ((fy * g.w() + fx) * c + ci, fy, fx)
 }
 
 /// Where the window of output (`oh`, `ow`) starts, and its first cell's offset when the

@@ -19,6 +19,7 @@ use ch07_cnn::pooling::{
 use ch07_cnn::{Convolution, PoolKind, Pooling};
 use ndarray::{Array1, Array2, Array4, Zip, array};
 use proptest::prelude::*;
+use proptest::test_runner::TestCaseError;
 use test_support::{Tol, arrays_close};
 
 const TOL: f64 = 1e-6;
@@ -644,6 +645,111 @@ fn w_col_channels_last(w: &Array4<f64>) -> Array2<f64> {
     })
 }
 
+/// `ch07_cnn::direct`'s forward on channels-last memory against the six-loop definition,
+/// kernel values `w_scale` times distinct values.
+fn check_direct_forward(
+    g: &Conv2dGeometry,
+    fn_: usize,
+    seed: u64,
+    w_scale: f64,
+    tol: Tol,
+) -> Result<(), TestCaseError> {
+    let (n, c, h, w) = g.input_shape();
+    let (fh, fw) = (g.filter_h(), g.filter_w());
+    let x = distinct((n, c, h, w), seed) * 0.1;
+    let wt = distinct((fn_, c, fh, fw), seed + 1) * w_scale;
+    let b = Array1::from_shape_fn(fn_, |i| i as f64 * 0.5 - 1.0);
+    let expected = direct_convolution(&x, &wt, &b, g);
+    let nhwc = x
+        .view()
+        .permuted_axes([0, 2, 3, 1])
+        .as_standard_layout()
+        .into_owned();
+    let mut rows = Array2::zeros((0, 0));
+    conv_forward_direct_into(
+        nhwc.as_slice().unwrap(),
+        g,
+        &w_col_channels_last(&wt),
+        &b,
+        &mut rows,
+    );
+    let out = rows
+        .into_shape_with_order((n, g.out_h(), g.out_w(), fn_))
+        .unwrap();
+    let out = out.permuted_axes([0, 3, 1, 2]);
+    prop_assert!(
+        arrays_close(&out, &expected, tol),
+        "{:?}\n{:?}",
+        out,
+        expected
+    );
+    Ok(())
+}
+
+/// `ch07_cnn::direct`'s backward against `conv_backward_rows` on `im2col_channels_last(x)`
+/// (whose products are checked against central differences above): dW and db within `tol`,
+/// dcol, and the input gradient without dcol against `col2im` of it.
+fn check_direct_backward(
+    g: &Conv2dGeometry,
+    fn_: usize,
+    seed: u64,
+    w_scale: f64,
+    tol: Tol,
+) -> Result<(), TestCaseError> {
+    let (n, c, h, w) = g.input_shape();
+    let (fh, fw) = (g.filter_h(), g.filter_w());
+    let x = distinct((n, c, h, w), seed) * 0.1;
+    let nhwc = x
+        .view()
+        .permuted_axes([0, 2, 3, 1])
+        .as_standard_layout()
+        .into_owned();
+    let w_col = w_col_channels_last(&(distinct((fn_, c, fh, fw), seed + 1) * w_scale));
+    let rows = n * g.out_h() * g.out_w();
+    let dout = distinct((1, 1, rows, fn_), seed + 2)
+        .into_shape_with_order((rows, fn_))
+        .unwrap()
+        * 0.01;
+    let mut col = Array2::zeros((0, 0));
+    im2col_channels_last_into(nhwc.view(), g, &mut col).unwrap();
+    let (mut dw, mut db, mut dcol) = (
+        Array2::zeros(w_col.dim()),
+        Array1::zeros(0),
+        Array2::zeros((0, 0)),
+    );
+    conv_backward_rows(&col, &w_col, &dout, &mut dw, &mut db, Some(&mut dcol));
+    let (mut dw2, mut db2, mut dcol2) = (
+        Array2::from_elem(w_col.dim(), 7.0),
+        Array1::zeros(0),
+        Array2::zeros((0, 0)),
+    );
+    conv_backward_direct(
+        nhwc.as_slice().unwrap(),
+        g,
+        &w_col,
+        &dout,
+        &mut dw2,
+        &mut db2,
+        Some(&mut dcol2),
+    );
+    prop_assert!(arrays_close(&dw2, &dw, tol), "dW {:?}\n{:?}", dw2, dw);
+    prop_assert!(arrays_close(&db2, &db, tol), "db {:?}\n{:?}", db2, db);
+    prop_assert!(arrays_close(&dcol2, &dcol, Tol::abs(1e-12)));
+
+    let mut dx = Array4::zeros((n, h, w, c));
+    col2im_channels_last_into(dcol.view(), g, dx.view_mut()).unwrap();
+    let mut dx2 = vec![f64::NAN; n * h * w * c];
+    conv_input_grad_direct_into(&dout, g, &w_col, &mut dx2);
+    let dx2 = Array4::from_shape_vec((n, h, w, c), dx2).unwrap();
+    prop_assert!(
+        arrays_close(&dx2, &dx, Tol::abs(1e-10)),
+        "dx {:?}\n{:?}",
+        dx2,
+        dx
+    );
+    Ok(())
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(48))]
 
@@ -651,50 +757,17 @@ proptest! {
     /// into the padding on every side, with strides per axis, and filter counts that are not
     /// multiples of its 16-filter blocks (1-40, crossing the 64-filter group at 40 too).
     #[test]
-    fn direct_forward_is_the_definition(
-        (g, fn_) in nhwc_conv(),
-        seed in 0u64..100,
-    ) {
-        let (n, c, h, w) = g.input_shape();
-        let (fh, fw) = (g.filter_h(), g.filter_w());
+    fn direct_forward_is_the_definition((g, fn_) in nhwc_conv(), seed in 0u64..100) {
         prop_assume!(use_direct(&g));
-        let x = distinct((n, c, h, w), seed) * 0.1;
-        let wt = distinct((fn_, c, fh, fw), seed + 1) * 0.1;
-        let b = Array1::from_shape_fn(fn_, |i| i as f64 * 0.5 - 1.0);
-        let expected = direct_convolution(&x, &wt, &b, &g);
-        let nhwc = x.view().permuted_axes([0, 2, 3, 1]).as_standard_layout().into_owned();
-        let mut rows = Array2::zeros((0, 0));
-        conv_forward_direct_into(nhwc.as_slice().unwrap(), &g, &w_col_channels_last(&wt), &b, &mut rows);
-        let out = rows.into_shape_with_order((n, g.out_h(), g.out_w(), fn_)).unwrap();
-        let out = out.permuted_axes([0, 3, 1, 2]);
-        prop_assert!(arrays_close(&out, &expected, Tol::abs(1e-12)), "{:?}\n{:?}", out, expected);
+        check_direct_forward(&g, fn_, seed, 0.1, Tol::abs(1e-12))?;
     }
 
-    /// The direct backward (dW, db, and dcol) equals `conv_backward_rows` on
-    /// `im2col_channels_last(x)`, whose products are checked against central differences above.
+    /// The direct backward (dW, db, dcol, and dx without dcol) equals the im2col backward.
     #[test]
-    fn direct_backward_is_the_im2col_backward(
-        (g, fn_) in nhwc_conv(),
-        seed in 0u64..100,
-    ) {
-        let (n, c, h, w) = g.input_shape();
-        let (fh, fw) = (g.filter_h(), g.filter_w());
+    fn direct_backward_is_the_im2col_backward((g, fn_) in nhwc_conv(), seed in 0u64..100) {
         prop_assume!(use_direct(&g));
-        let x = distinct((n, c, h, w), seed) * 0.1;
-        let nhwc = x.view().permuted_axes([0, 2, 3, 1]).as_standard_layout().into_owned();
-        let w_col = w_col_channels_last(&(distinct((fn_, c, fh, fw), seed + 1) * 0.1));
-        let rows = n * g.out_h() * g.out_w();
-        let dout = distinct((1, 1, rows, fn_), seed + 2).into_shape_with_order((rows, fn_)).unwrap() * 0.01;
-        let mut col = Array2::zeros((0, 0));
-        im2col_channels_last_into(nhwc.view(), &g, &mut col).unwrap();
-        let (mut dw, mut db, mut dcol) = (Array2::zeros(w_col.dim()), Array1::zeros(0), Array2::zeros((0, 0)));
-        conv_backward_rows(&col, &w_col, &dout, &mut dw, &mut db, Some(&mut dcol));
-        let (mut dw2, mut db2, mut dcol2) = (Array2::from_elem(w_col.dim(), 7.0), Array1::zeros(0), Array2::zeros((0, 0)));
-        conv_backward_direct(nhwc.as_slice().unwrap(), &g, &w_col, &dout, &mut dw2, &mut db2, Some(&mut dcol2));
         // The sums reach ~1000 (distinct values up to ~100), added in another order: relative.
-        prop_assert!(arrays_close(&dw2, &dw, Tol::both(1e-12)), "dW {:?}\n{:?}", dw2, dw);
-        prop_assert!(arrays_close(&db2, &db, Tol::both(1e-12)), "db {:?}\n{:?}", db2, db);
-        prop_assert!(arrays_close(&dcol2, &dcol, Tol::abs(1e-12)));
+        check_direct_backward(&g, fn_, seed, 0.1, Tol::both(1e-12))?;
     }
 }
 
@@ -709,18 +782,7 @@ proptest! {
         (g, fn_) in wide_nhwc_conv(),
         seed in 0u64..100,
     ) {
-        let (n, c, h, w) = g.input_shape();
-        let (fh, fw) = (g.filter_h(), g.filter_w());
-        let x = distinct((n, c, h, w), seed) * 0.1;
-        let wt = distinct((fn_, c, fh, fw), seed + 1) * 0.01;
-        let b = Array1::from_shape_fn(fn_, |i| i as f64 * 0.5 - 1.0);
-        let expected = direct_convolution(&x, &wt, &b, &g);
-        let nhwc = x.view().permuted_axes([0, 2, 3, 1]).as_standard_layout().into_owned();
-        let mut rows = Array2::zeros((0, 0));
-        conv_forward_direct_into(nhwc.as_slice().unwrap(), &g, &w_col_channels_last(&wt), &b, &mut rows);
-        let out = rows.into_shape_with_order((n, g.out_h(), g.out_w(), fn_)).unwrap();
-        let out = out.permuted_axes([0, 3, 1, 2]);
-        prop_assert!(arrays_close(&out, &expected, Tol::abs(1e-10)), "{:?}\n{:?}", out, expected);
+        check_direct_forward(&g, fn_, seed, 0.01, Tol::abs(1e-10))?;
     }
 
     /// Wide windows' backward: dW, db and dcol against `conv_backward_rows` on
@@ -730,29 +792,7 @@ proptest! {
         (g, fn_) in wide_nhwc_conv(),
         seed in 0u64..100,
     ) {
-        let (n, c, h, w) = g.input_shape();
-        let (fh, fw) = (g.filter_h(), g.filter_w());
-        let x = distinct((n, c, h, w), seed) * 0.1;
-        let nhwc = x.view().permuted_axes([0, 2, 3, 1]).as_standard_layout().into_owned();
-        let w_col = w_col_channels_last(&(distinct((fn_, c, fh, fw), seed + 1) * 0.01));
-        let rows = n * g.out_h() * g.out_w();
-        let dout = distinct((1, 1, rows, fn_), seed + 2).into_shape_with_order((rows, fn_)).unwrap() * 0.01;
-        let mut col = Array2::zeros((0, 0));
-        im2col_channels_last_into(nhwc.view(), &g, &mut col).unwrap();
-        let (mut dw, mut db, mut dcol) = (Array2::zeros(w_col.dim()), Array1::zeros(0), Array2::zeros((0, 0)));
-        conv_backward_rows(&col, &w_col, &dout, &mut dw, &mut db, Some(&mut dcol));
-        let (mut dw2, mut db2, mut dcol2) = (Array2::from_elem(w_col.dim(), 7.0), Array1::zeros(0), Array2::zeros((0, 0)));
-        conv_backward_direct(nhwc.as_slice().unwrap(), &g, &w_col, &dout, &mut dw2, &mut db2, Some(&mut dcol2));
-        prop_assert!(arrays_close(&dw2, &dw, Tol::abs(1e-10)), "dW {:?}\n{:?}", dw2, dw);
-        prop_assert!(arrays_close(&db2, &db, Tol::abs(1e-10)), "db {:?}\n{:?}", db2, db);
-        prop_assert!(arrays_close(&dcol2, &dcol, Tol::abs(1e-12)));
-
-        let mut dx = Array4::zeros((n, h, w, c));
-        col2im_channels_last_into(dcol.view(), &g, dx.view_mut()).unwrap();
-        let mut dx2 = vec![f64::NAN; n * h * w * c];
-        conv_input_grad_direct_into(&dout, &g, &w_col, &mut dx2);
-        let dx2 = Array4::from_shape_vec((n, h, w, c), dx2).unwrap();
-        prop_assert!(arrays_close(&dx2, &dx, Tol::abs(1e-10)), "dx {:?}\n{:?}", dx2, dx);
+        check_direct_backward(&g, fn_, seed, 0.01, Tol::abs(1e-10))?;
     }
 }
 

@@ -5,18 +5,24 @@
 //! packing, which took matrixmultiply a fifth of its time on these shapes. Outputs whose
 //! window reaches into the padding take a slower path of one output at a time.
 
-use super::{Aligned, LANES, add, lanes, madd, store, window};
+use super::{Aligned, LANES, add, lanes, madd, store, tap, window};
 use crate::im2col::Conv2dGeometry;
 use ch03_activations::Float;
 use ndarray::{ArrayRef1, ArrayRef2};
 
-/// The offset of tap `t = (fy, fx, c)` from its window's first cell in row-major (H, W, C)
-/// memory, and the tap's (fy, fx).
+/// The first cells of the windows of outputs `p..p + P` of an image (counted row by row)
+/// when all `P` exist and lie inside the image: the block the fast loops take.
 #[inline(always)]
-fn tap(g: &Conv2dGeometry, t: usize) -> (usize, usize, usize) {
-    let (c, fw) = (g.c(), g.filter_w());
-    let (fy, fx, ci) = (t / (fw * c), (t / c) % fw, t % c);
-    ((fy * g.w() + fx) * c + ci, fy, fx)
+fn inside_block<const P: usize>(g: &Conv2dGeometry, p: usize) -> Option<[usize; P]> {
+    let (out_w, per_image) = (g.out_w(), g.out_h() * g.out_w());
+    if p + P > per_image {
+        return None;
+    }
+    let mut first = [0usize; P];
+    for (q, first) in first.iter_mut().enumerate() {
+        *first = window(g, (p + q) / out_w, (p + q) % out_w).2?;
+    }
+    Some(first)
 }
 
 /// `out = conv(x) + b` for whole images: `x` holds some images (N, H, W, C), `out` their
@@ -79,13 +85,7 @@ pub(super) fn forward_kernel<
                 let mut p = 0;
                 while p < per_image {
                     // P outputs at once when all their windows lie inside the image.
-                    let mut first = [0usize; P];
-                    let block = p + P <= per_image
-                        && (0..P).all(|q| {
-                            let (oh, ow) = ((p + q) / out_w, (p + q) % out_w);
-                            window(g, oh, ow).2.map(|f| first[q] = f).is_some()
-                        });
-                    if block {
+                    if let Some(first) = inside_block::<P>(g, p) {
                         let mut acc = [bias; P];
                         if t0 > 0 {
                             for (q, acc) in acc.iter_mut().enumerate() {
@@ -337,7 +337,7 @@ pub(super) fn input_grad_kernel<
     w_col: &ArrayRef2<A>,
     dx: &mut [A],
 ) {
-    let (k, filters) = w_col.dim();
+    let filters = w_col.ncols();
     let (c, fw) = (g.c(), g.filter_w());
     let image = g.h() * g.w() * c;
     let (out_h, out_w) = (g.out_h(), g.out_w());
@@ -370,14 +370,8 @@ pub(super) fn input_grad_kernel<
                 {
                     let mut p = 0;
                     while p < per_image {
-                        let mut first = [0usize; P];
-                        let block = p + P <= per_image
-                            && (0..P).all(|q| {
-                                let (oh, ow) = ((p + q) / out_w, (p + q) % out_w);
-                                window(g, oh, ow).2.map(|f| first[q] = f).is_some()
-                            });
                         let rows = &di[p * filters + f0..];
-                        if block {
+                        if let Some(first) = inside_block::<P>(g, p) {
                             let mut acc = [[[A::zero(); LANES]; CHUNKS]; P];
                             assert!((P - 1) * filters + fn_ <= rows.len(), "P outputs' rows");
                             for (f, wf) in wt.iter().enumerate() {
@@ -415,7 +409,6 @@ pub(super) fn input_grad_kernel<
             }
         }
     }
-    let _ = k;
 }
 
 /// `acc[r] += x[tap r] * dout` over `rows` rows of `count` outputs whose windows lie inside
